@@ -1,0 +1,1 @@
+"""Alerts from every module and the cases analysts build from them."""

@@ -1,0 +1,28 @@
+"""The `mainport` command: core commands here, each domain's commands mounted from `<domain>/cli.py`."""
+
+from __future__ import annotations
+
+import typer
+
+from mainport.domains import CLI_NAMES, domain_modules
+
+app = typer.Typer(help="mainport: targeting, scan comparison, custody and monitoring for mainports.",
+                  no_args_is_help=True)
+
+for _domain, _module in domain_modules("cli"):
+    app.add_typer(_module.app, name=CLI_NAMES.get(_domain, _domain))
+
+# Extra command groups a domain exposes besides its own (e.g. `mainport quarantine`).
+try:
+    from mainport.ingest.quarantine_cli import app as _quarantine_app
+
+    app.add_typer(_quarantine_app, name="quarantine")
+except ModuleNotFoundError as exc:  # pragma: no cover - only while the module is absent
+    if exc.name != "mainport.ingest.quarantine_cli":
+        raise
+
+from mainport.database import cli as _db_cli  # noqa: E402
+from mainport.serve import serve  # noqa: E402
+
+app.add_typer(_db_cli.app, name="db")
+app.command("serve")(serve)

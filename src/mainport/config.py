@@ -1,0 +1,54 @@
+"""Settings: one pydantic-settings class, read from ``MAINPORT_*`` variables, behind a cached getter."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-insecure-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MAINPORT_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///var/mainport.db"
+    secret_key: str = DEV_SECRET
+    data_dir: Path = Path("var")
+    log_level: str = "INFO"
+    log_json: bool = False
+    # Cookies are marked Secure outside development; behind TLS in production.
+    cookie_secure: bool | None = None
+    session_max_age_s: int = 8 * 3600
+    # Where the image store lives (local folder by default).
+    image_store: str = "local"
+    # Scan comparison score above which an alert is raised.
+    scan_alert_threshold: float = 0.5
+    # Which notification channel to use ("log" locally).
+    notifier: str = "log"
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.environment != "development" and self.environment != "test" and self.secret_key == DEV_SECRET:
+            raise ValueError(
+                "MAINPORT_SECRET_KEY must be set to a strong random value outside development "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+            )
+        if self.environment == "production" and len(self.secret_key) < 32:
+            raise ValueError("MAINPORT_SECRET_KEY must be at least 32 characters in production")
+        return self
+
+    @property
+    def secure_cookies(self) -> bool:
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.environment == "production"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Chain of custody for containers under control, secure release rights, seals and smart-seal telemetry."""

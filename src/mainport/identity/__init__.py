@@ -1,0 +1,1 @@
+"""Partner organisations, users, roles, API tokens and the authenticated principal."""

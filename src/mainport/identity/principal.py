@@ -1,0 +1,87 @@
+"""Who is acting, and what they may do. Checked in the service layer, not in handlers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mainport.errors import PermissionDenied
+from mainport.identity.models import OrgKind, Role
+
+# Organisations that may see intelligence (declarations, parties, risk scores, alerts, cases).
+GOVERNMENT = frozenset(
+    {
+        OrgKind.customs,
+        OrgKind.police,
+        OrgKind.prosecution,
+        OrgKind.border_police,
+        OrgKind.fiscal_investigation,
+    }
+)
+
+# permission -> (organisation kinds allowed, roles allowed); None means any.
+PERMISSIONS: dict[str, tuple[frozenset[OrgKind] | None, frozenset[Role]]] = {
+    "declarations:read": (GOVERNMENT, frozenset(Role)),
+    "declarations:write": (frozenset({OrgKind.customs}), frozenset({Role.admin, Role.analyst, Role.officer})),
+    "containers:read": (None, frozenset(Role)),
+    "events:write": (
+        frozenset({OrgKind.customs, OrgKind.terminal, OrgKind.shipping_line, OrgKind.port_authority}),
+        frozenset({Role.admin, Role.analyst, Role.officer}),
+    ),
+    "quarantine:read": (None, frozenset({Role.admin, Role.analyst})),
+    "quarantine:write": (None, frozenset({Role.admin, Role.analyst})),
+    "overview:read": (None, frozenset(Role)),
+    "users:admin": (None, frozenset({Role.admin})),
+    "audit:read": (GOVERNMENT, frozenset({Role.admin})),
+    "intel:read": (GOVERNMENT, frozenset({Role.admin, Role.analyst, Role.officer})),
+    "intel:write": (GOVERNMENT, frozenset({Role.admin, Role.analyst, Role.officer})),
+    "targeting:admin": (frozenset({OrgKind.customs}), frozenset({Role.admin, Role.analyst})),
+    "monitoring:read": (None, frozenset(Role)),
+    "monitoring:detail": (GOVERNMENT, frozenset(Role)),
+    "monitoring:write": (GOVERNMENT, frozenset({Role.admin, Role.analyst})),
+    "imaging:read": (GOVERNMENT, frozenset({Role.admin, Role.analyst, Role.officer})),
+    "imaging:write": (GOVERNMENT, frozenset({Role.admin, Role.analyst, Role.officer})),
+    "custody:read": (None, frozenset(Role)),
+    "custody:write": (None, frozenset({Role.admin, Role.analyst, Role.officer})),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int
+    username: str
+    role: Role
+    org_id: int
+    org_code: str
+    org_kind: OrgKind
+    node_code: str | None = None
+    facility_code: str | None = None
+    scopes: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_government(self) -> bool:
+        return self.org_kind in GOVERNMENT
+
+    def can(self, permission: str) -> bool:
+        try:
+            kinds, roles = PERMISSIONS[permission]
+        except KeyError as exc:  # a typo in a permission name must fail loudly
+            raise ValueError(f"unknown permission {permission!r}") from exc
+        return (kinds is None or self.org_kind in kinds) and self.role in roles
+
+    def require(self, permission: str) -> None:
+        if not self.can(permission):
+            raise PermissionDenied(
+                f"{self.username} ({self.role.value} at {self.org_code}) may not {permission}"
+            )
+
+
+def system_principal() -> Principal:
+    """The principal for jobs the platform runs itself (ingest from the CLI, scheduled work)."""
+    return Principal(
+        user_id=0,
+        username="system",
+        role=Role.admin,
+        org_id=0,
+        org_code="SYSTEM",
+        org_kind=OrgKind.customs,
+    )

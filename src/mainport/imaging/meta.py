@@ -1,0 +1,139 @@
+"""Scan metadata and the in-memory scan type.
+
+Array contract for :class:`ScanImage`: ``pixels`` is a 2-D array (uint16 or float32/64),
+axis 0 = detector rows (vertical, top of the image = top of the container),
+axis 1 = travel axis (along the container length). Values are transmitted intensity
+(higher = less attenuation).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Literal
+
+import numpy as np
+
+from mainport.imaging.errors import ScanFileError
+
+Direction = Literal["forward", "reverse"]
+SIDECAR_KEYS = ("container_id", "scanner_id", "pixel_pitch_mm", "energy_mev", "scan_time", "direction")
+
+# ISO 6346 letter values skip multiples of 11 (A=10, B=12, ..., K=21, L=23, ..., U=32, V=34 ...).
+_LETTER_VALUES: dict[str, int] = {}
+_v = 10
+for _c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+    if _v % 11 == 0:
+        _v += 1
+    _LETTER_VALUES[_c] = _v
+    _v += 1
+_ISO6346_RE = re.compile(r"^[A-Z]{3}[UJZ][0-9]{6}[0-9]$")
+
+
+def iso6346_check_digit(code10: str) -> int:
+    """Check digit for the first 10 characters (owner code, category, serial) of an ISO 6346 id."""
+    total = 0
+    for i, ch in enumerate(code10.upper()):
+        value = _LETTER_VALUES[ch] if ch.isalpha() else int(ch)
+        total += value * (2**i)
+    return total % 11 % 10
+
+
+def _iso6346_valid(container_id: str) -> bool:
+    """Local ISO 6346 validation; to be replaced by the shared ``mainport.reference`` helper later."""
+    cid = container_id.strip().upper().replace(" ", "")
+    if not _ISO6346_RE.match(cid):
+        return False
+    return iso6346_check_digit(cid[:10]) == int(cid[10])
+
+
+@dataclass(frozen=True)
+class ScanMeta:
+    """Sidecar metadata. ``pixel_pitch_mm`` = (horizontal/travel, vertical/detector) in mm."""
+
+    container_id: str
+    scanner_id: str
+    pixel_pitch_mm: tuple[float, float]
+    energy_mev: float
+    scan_time: datetime
+    direction: Direction = "forward"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "container_id": self.container_id,
+            "scanner_id": self.scanner_id,
+            "pixel_pitch_mm": [float(self.pixel_pitch_mm[0]), float(self.pixel_pitch_mm[1])],
+            "energy_mev": float(self.energy_mev),
+            "scan_time": self.scan_time.isoformat(),
+            "direction": self.direction,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any, path: object = None) -> ScanMeta:
+        """Validate a sidecar dict; every problem becomes a :class:`ScanFileError`."""
+        if not isinstance(data, dict):
+            raise ScanFileError("sidecar is not a JSON object", path)
+        missing = [k for k in SIDECAR_KEYS if k not in data]
+        if missing:
+            raise ScanFileError(f"sidecar missing key(s): {', '.join(missing)}", path)
+        cid = data["container_id"]
+        if not isinstance(cid, str) or not _iso6346_valid(cid):
+            raise ScanFileError(f"invalid ISO 6346 container id: {cid!r}", path)
+        pitch = data["pixel_pitch_mm"]
+        try:
+            ph, pv = (float(pitch[0]), float(pitch[1]))
+            if len(pitch) != 2:
+                raise ValueError
+        except (TypeError, ValueError, IndexError, KeyError):
+            raise ScanFileError(f"pixel_pitch_mm must be [horizontal, vertical]: {pitch!r}", path) from None
+        if not (ph > 0 and pv > 0 and math.isfinite(ph) and math.isfinite(pv)):
+            raise ScanFileError(f"pixel_pitch_mm must be positive: {pitch!r}", path)
+        try:
+            energy = float(data["energy_mev"])
+        except (TypeError, ValueError):
+            raise ScanFileError(f"energy_mev is not a number: {data['energy_mev']!r}", path) from None
+        if not (energy > 0 and math.isfinite(energy)):
+            raise ScanFileError(f"energy_mev must be positive: {energy!r}", path)
+        try:
+            when = datetime.fromisoformat(str(data["scan_time"]))
+        except ValueError:
+            raise ScanFileError(f"scan_time is not ISO 8601: {data['scan_time']!r}", path) from None
+        if when.tzinfo is None:
+            raise ScanFileError("scan_time must carry a time zone", path)
+        direction = data["direction"]
+        if direction not in ("forward", "reverse"):
+            raise ScanFileError(f"direction must be 'forward' or 'reverse': {direction!r}", path)
+        return cls(
+            container_id=cid.strip().upper().replace(" ", ""),
+            scanner_id=str(data["scanner_id"]),
+            pixel_pitch_mm=(ph, pv),
+            energy_mev=energy,
+            scan_time=when,
+            direction=direction,
+        )
+
+
+@dataclass
+class ScanImage:
+    """One transmission image plus metadata (see module docstring for the array contract)."""
+
+    pixels: np.ndarray
+    meta: ScanMeta
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.pixels.ndim != 2:
+            raise ScanFileError(f"scan pixels must be 2-D, got shape {self.pixels.shape}")
+        if self.pixels.dtype != np.uint16 and not np.issubdtype(self.pixels.dtype, np.floating):
+            raise ScanFileError(f"scan pixels must be uint16 or float, got {self.pixels.dtype}")
+        if min(self.pixels.shape) < 8:
+            raise ScanFileError(f"scan too small: {self.pixels.shape}")
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (int(self.pixels.shape[0]), int(self.pixels.shape[1]))
+
+    def with_pixels(self, pixels: np.ndarray) -> ScanImage:
+        return replace(self, pixels=pixels)

@@ -1,0 +1,86 @@
+"""Shared field checks for ingest: timestamps with a zone, and cached reference look-ups (hot path)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from mainport.reference.containers import parse_container_number
+from mainport.reference.locations import is_known_unlocode, is_unlocode_shape
+from mainport.reference.nodes import node_for_location
+from mainport.reference.vessels import normalise_imo
+
+
+class Invalid(ValueError):
+    """A record failed a check; the message names the field, the problem and the value."""
+
+
+def timestamp(field: str, value: object) -> datetime:
+    """An ISO 8601 timestamp that carries a zone, as aware UTC."""
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid(f"{field}: required timestamp missing (value {value!r})")
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise Invalid(f"{field}: not an ISO 8601 timestamp (value {value!r})") from None
+    if parsed.tzinfo is None:
+        raise Invalid(f"{field}: timestamp has no time zone (value {value!r})")
+    return parsed.astimezone(UTC)
+
+
+@lru_cache(maxsize=200_000)
+def _container(value: str) -> str | str:
+    try:
+        return "+" + str(parse_container_number(value))
+    except ValueError as exc:
+        return "-" + str(exc)
+
+
+def container_number(field: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid(f"{field}: container number missing (value {value!r})")
+    result = _container(value)
+    if result[0] == "-":
+        raise Invalid(f"{field}: not a valid ISO 6346 container number: {result[1:]} (value {value!r})")
+    return result[1:]
+
+
+@lru_cache(maxsize=50_000)
+def _imo(value: str) -> str:
+    try:
+        return "+" + normalise_imo(value)
+    except ValueError as exc:
+        return "-" + str(exc)
+
+
+def imo(field: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise Invalid(f"{field}: IMO number must be a string (value {value!r})")
+    result = _imo(value)
+    if result[0] == "-":
+        raise Invalid(f"{field}: not a valid IMO number: {result[1:]} (value {value!r})")
+    return result[1:]
+
+
+@lru_cache(maxsize=10_000)
+def _unlocode(value: str) -> str:
+    code = value.strip().upper().replace(" ", "")
+    if is_known_unlocode(code):
+        return "+" + code
+    if is_unlocode_shape(code):
+        return "-unknown UN/LOCODE"
+    return "-not a UN/LOCODE (2-letter country + 3 characters)"
+
+
+def unlocode(field: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise Invalid(f"{field}: UN/LOCODE must be a string (value {value!r})")
+    result = _unlocode(value)
+    if result[0] == "-":
+        raise Invalid(f"{field}: {result[1:]} (value {value!r})")
+    return result[1:]
+
+
+@lru_cache(maxsize=10_000)
+def hub_for(code: str | None) -> str | None:
+    return node_for_location(code) if code else None

@@ -1,0 +1,1 @@
+"""Monitoring: figures per hub, public seizure series, budgets, waterbed detection, dashboard and report."""

@@ -1,0 +1,306 @@
+"""Waterbed detection: after enforcement rises at hub A, did smuggling move to hub B?
+
+Pure computation on a periods x hubs matrix (pandas DataFrame, one column per hub, rows in time order).
+For each candidate target B we build a counterfactual from B's own pre-period level moving with the other hubs
+(a log-linear interrupted time series with common time effects; the donor weights are ridge-shrunk towards equal
+weights, i.e. towards difference-in-differences). The post-period excess of B over that counterfactual is tested
+against how large such excesses are at placebo dates inside B's own pre-period. docs/waterbed.md explains the
+choice and its limits.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    window: int = 8  # post periods watched after the change
+    pre: int = 52  # at most this many pre periods are used
+    min_pre_placebo: int = 16  # below this, uncertainty comes from a t interval on the residual spread
+    min_post: int = 2  # never flag on the first period alone
+    z_threshold: float = 3.5
+    min_ratio: float = 1.25  # an excess below +25% is not reported as displacement
+    ridge: float = 5.0  # shrinkage of donor weights towards equal weights
+    min_source_rise: float = 1.1  # the source hub's enforcement must have risen at least 10% to attribute
+
+
+@dataclass(frozen=True)
+class EnforcementChange:
+    hub: str
+    start: Hashable  # the first period (index label) with the raised enforcement
+    note: str = ""
+
+
+@dataclass
+class Finding:
+    source_hub: str
+    target_hub: str
+    metric: str
+    change_start: Hashable
+    break_start: Hashable | None  # the period at which the excess first became significant
+    delay_periods: int | None  # periods from the change to the flag (1 = first post period)
+    periods_used: int  # post periods behind the reported size
+    ratio: float  # observed / counterfactual (geometric mean over the post periods used)
+    ratio_low: float
+    ratio_high: float
+    excess_units: float  # observed minus counterfactual, summed, in the metric's own unit
+    z: float
+    p_value: float
+    flagged: bool
+    source_rise: float | None  # enforcement after/before at the source hub, when given
+    method: str
+    n_pre: int
+    donors: dict[str, float] = field(default_factory=dict)
+    explanation: str = ""
+
+
+def _fit_weights(yb: np.ndarray, donors: np.ndarray, ridge: float) -> np.ndarray:
+    """Donor weights on demeaned logs, ridge-shrunk towards 1/k (equal weights = common time effects)."""
+    k = donors.shape[1]
+    b0 = np.full(k, 1.0 / k)
+    if yb.size < k + 3:  # too few points to learn weights: plain common time effects
+        return b0
+    gram = donors.T @ donors
+    lam = ridge * max(float(np.trace(gram)) / k, 1e-9)
+    return b0 + np.linalg.solve(gram + lam * np.eye(k), donors.T @ (yb - donors @ b0))
+
+
+def _moving_means(values: np.ndarray, k: int) -> np.ndarray:
+    if values.size < k:
+        return np.empty(0)
+    c = np.concatenate([[0.0], np.cumsum(values)])
+    return (c[k:] - c[:-k]) / k
+
+
+@dataclass
+class _Fit:
+    residual_pre: np.ndarray
+    residual_post: np.ndarray
+    counterfactual_post: np.ndarray  # on the log1p scale
+    observed_post: np.ndarray
+    weights: dict[str, float]
+    n_params: int
+
+
+def _fit_pair(logs: pd.DataFrame, source: str, target: str, t0: int, cfg: DetectorConfig) -> _Fit | None:
+    donor_names = [h for h in logs.columns if h not in (source, target)]
+    lo, hi = max(0, t0 - cfg.pre), min(len(logs), t0 + cfg.window)
+    block = logs.iloc[lo:hi]
+    donor_names = [h for h in donor_names if block[h].notna().all()] or []
+    pre = block.iloc[: t0 - lo]
+    post = block.iloc[t0 - lo :]
+    pre = pre[pre[target].notna()]
+    post = post[post[target].notna()]
+    if len(pre) < 2 or post.empty:
+        return None
+    yb = pre[target].to_numpy(float)
+    level = yb.mean()
+    if donor_names:
+        d_pre = pre[donor_names].to_numpy(float)
+        d_mean = d_pre.mean(axis=0)
+        w = _fit_weights(yb - level, d_pre - d_mean, cfg.ridge)
+        cf_pre = level + (d_pre - d_mean) @ w
+        cf_post = level + (post[donor_names].to_numpy(float) - d_mean) @ w
+        learnt = len(pre) >= len(donor_names) + 3
+        n_params = 1 + (len(donor_names) if learnt else 0)
+    else:
+        w = np.empty(0)
+        cf_pre = np.full(len(pre), level)
+        cf_post = np.full(len(post), level)
+        n_params = 1
+    obs_post = post[target].to_numpy(float)
+    return _Fit(
+        residual_pre=yb - cf_pre,
+        residual_post=obs_post - cf_post,
+        counterfactual_post=cf_post,
+        observed_post=obs_post,
+        weights={d: round(float(x), 3) for d, x in zip(donor_names, w, strict=True)},
+        n_params=n_params,
+    )
+
+
+def _spread(fit: _Fit, k: int, cfg: DetectorConfig) -> tuple[float, float]:
+    """Standard error of a k-period mean excess, and the degrees of freedom for its interval (inf = normal)."""
+    n = fit.residual_pre.size
+    inflate = math.sqrt(1.0 + k / n)  # the counterfactual level itself is estimated from n periods
+    if n >= cfg.min_pre_placebo:
+        # Placebo-in-time: k-period mean residuals at every earlier date carry the real autocorrelation.
+        placebo = _moving_means(fit.residual_pre, k)
+        sd = float(np.std(placebo, ddof=1)) if placebo.size > 2 else float("nan")
+        sd_iid = float(np.std(fit.residual_pre, ddof=fit.n_params)) / math.sqrt(k)
+        return max(sd, sd_iid) * inflate, math.inf
+    dof = n - fit.n_params
+    if dof < 1:
+        return float("nan"), 0.0
+    sd = float(np.sqrt(np.sum(fit.residual_pre**2) / dof))
+    return sd * math.sqrt(1.0 / k + 1.0 / n), float(dof)
+
+
+def _source_rise(enforcement: pd.DataFrame | None, source: str, t0: int, cfg: DetectorConfig) -> float | None:
+    if enforcement is None or source not in enforcement.columns:
+        return None
+    series = enforcement[source].to_numpy(float)
+    before = series[max(0, t0 - cfg.pre) : t0]
+    after = series[t0 : t0 + cfg.window]
+    before, after = before[~np.isnan(before)], after[~np.isnan(after)]
+    if before.size == 0 or after.size == 0 or before.mean() <= 0:
+        return None
+    return float(after.mean() / before.mean())
+
+
+def _label(value: Hashable) -> str:
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return str(value)
+
+
+def _explain(f: Finding, unit: str) -> str:
+    src, tgt = f.source_hub, f.target_hub
+    when = _label(f.change_start)
+    donors = ", ".join(f"{d} ({w:+.2f})" for d, w in f.donors.items()) or "none (own level only)"
+    if math.isnan(f.ratio_low):
+        size = f"{f.ratio:.2f}x what was expected; the uncertainty cannot be estimated from {f.n_pre} earlier periods"
+    else:
+        size = f"{f.ratio:.2f}x (95% interval {f.ratio_low:.2f}x to {f.ratio_high:.2f}x) what was expected"
+    rise = "" if f.source_rise is None else f" Enforcement at {src} was {f.source_rise:.2f}x its earlier level."
+    basis = (
+        f"Expected = {tgt}'s own level over {f.n_pre} earlier periods, moving with the other hubs (weights: "
+        f"{donors}); the uncertainty comes from {f.method}."
+    )
+    if f.flagged:
+        lead = (
+            f"Displacement signal: after enforcement rose at {src} from {when}, {f.metric} at {tgt} rose to {size}, "
+            f"first significant {f.delay_periods} period(s) later, at {_label(f.break_start)} (z = {f.z:.1f}, "
+            f"one-sided p = {f.p_value:.2g}); about {f.excess_units:,.0f} {unit} more than expected over "
+            f"{f.periods_used} period(s)."
+        )
+    else:
+        lead = (
+            f"No displacement flagged from {src} to {tgt} after {when}: {f.metric} at {tgt} was {size} over "
+            f"{f.periods_used} period(s) (z = {f.z:.1f}, one-sided p = {f.p_value:.2g})."
+        )
+    return f"{lead}{rise} {basis}"
+
+
+def assess_pair(
+    values: pd.DataFrame,
+    change: EnforcementChange,
+    target: str,
+    *,
+    metric: str = "seizures",
+    unit: str = "",
+    enforcement: pd.DataFrame | None = None,
+    config: DetectorConfig | None = None,
+) -> Finding | None:
+    """Test one source -> target pair after one change; None when there is too little data to say anything."""
+    cfg = config or DetectorConfig()
+    if change.start not in values.index:
+        raise ValueError(f"change start {change.start!r} is not a period of the series")
+    if change.hub not in values.columns or target not in values.columns:
+        raise ValueError(f"unknown hub in {change.hub!r} -> {target!r}")
+    t0 = int(values.index.get_loc(change.start))  # type: ignore[arg-type]
+    logs = np.log1p(values.astype(float).clip(lower=0))
+    fit = _fit_pair(logs, change.hub, target, t0, cfg)
+    if fit is None:
+        return None
+    rise = _source_rise(enforcement, change.hub, t0, cfg)
+    attributable = rise is None or rise >= cfg.min_source_rise
+    post_index = [i for i in values.index[t0 : t0 + cfg.window] if pd.notna(values.at[i, target])]
+    flag_k: int | None = None
+    for k in range(cfg.min_post, fit.residual_post.size + 1):
+        sd, _dof = _spread(fit, k, cfg)
+        mean = float(fit.residual_post[:k].mean())
+        if sd > 0 and mean / sd > cfg.z_threshold and math.exp(mean) >= cfg.min_ratio and attributable:
+            flag_k = k
+            break
+    k_used = flag_k or fit.residual_post.size
+    sd, dof = _spread(fit, k_used, cfg)
+    mean = float(fit.residual_post[:k_used].mean())
+    if math.isnan(sd) or sd <= 0:
+        z, p, lo, hi = float("nan"), float("nan"), float("nan"), float("nan")
+    else:
+        z = mean / sd
+        dist = stats.norm if math.isinf(dof) else stats.t(dof)
+        p = float(dist.sf(z))
+        q = float(dist.ppf(0.975))
+        lo, hi = math.exp(mean - q * sd), math.exp(mean + q * sd)
+    expected = np.expm1(fit.counterfactual_post[:k_used])
+    observed = np.expm1(fit.observed_post[:k_used])
+    finding = Finding(
+        source_hub=change.hub,
+        target_hub=target,
+        metric=metric,
+        change_start=change.start,
+        break_start=post_index[flag_k - 1] if flag_k else None,
+        delay_periods=flag_k,
+        periods_used=k_used,
+        ratio=math.exp(mean),
+        ratio_low=lo,
+        ratio_high=hi,
+        excess_units=float(np.sum(observed - expected)),
+        z=z,
+        p_value=p,
+        flagged=flag_k is not None,
+        source_rise=rise,
+        method=(
+            f"placebo dates in the {fit.residual_pre.size} earlier periods"
+            if math.isinf(dof)
+            else f"a t interval on the pre-period residual spread ({dof:.0f} degree(s) of freedom)"
+            if dof > 0
+            else "nothing: too few earlier periods"
+        ),
+        n_pre=int(fit.residual_pre.size),
+        donors=fit.weights,
+    )
+    finding.explanation = _explain(finding, unit)
+    return finding
+
+
+def detect(
+    values: pd.DataFrame,
+    changes: Sequence[EnforcementChange],
+    *,
+    metric: str = "seizures",
+    unit: str = "",
+    enforcement: pd.DataFrame | None = None,
+    config: DetectorConfig | None = None,
+) -> list[Finding]:
+    """Every source -> target test after every change, strongest first (flagged ones before the rest)."""
+    findings = []
+    for change in changes:
+        for target in values.columns:
+            if target == change.hub:
+                continue
+            f = assess_pair(
+                values, change, str(target), metric=metric, unit=unit, enforcement=enforcement, config=config
+            )
+            if f is not None:
+                findings.append(f)
+    return sorted(findings, key=lambda f: (not f.flagged, -(f.z if not math.isnan(f.z) else -math.inf)))
+
+
+def find_enforcement_rises(
+    enforcement: pd.DataFrame, *, before: int = 12, after: int = 4, min_rise: float = 1.3, z: float = 4.0
+) -> list[EnforcementChange]:
+    """Where a hub's enforcement (inspections) stepped up: the first period of each sustained rise."""
+    changes: list[EnforcementChange] = []
+    for hub in enforcement.columns:
+        series = enforcement[hub].to_numpy(float)
+        t = before
+        while t + after <= series.size:
+            pre, post = series[t - before : t], series[t : t + after]
+            spread = max(float(np.std(pre, ddof=1)), math.sqrt(max(pre.mean(), 1.0)))
+            rise = post.mean() / max(pre.mean(), 1e-9)
+            if rise >= min_rise and (post.mean() - pre.mean()) / (spread / math.sqrt(after)) >= z:
+                changes.append(EnforcementChange(str(hub), enforcement.index[t], note=f"inspections x{rise:.2f}"))
+                t += before + after  # one change per step, not one per period of it
+            else:
+                t += 1
+    return changes

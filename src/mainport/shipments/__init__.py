@@ -1,0 +1,2 @@
+"""The shipment journey: parties, vessels, voyages, containers, declarations, events, scans,
+inspections and seizures."""

@@ -1,0 +1,176 @@
+"""Read side of the shipment journey: overview per hub, searchable lists, a container's timeline.
+
+Visibility: government partners see declarations; every partner sees containers and their events, but a
+terminal sees only containers that have passed through its own facility.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from mainport.audit import service as audit
+from mainport.errors import NotFound, PermissionDenied
+from mainport.identity.models import OrgKind
+from mainport.identity.principal import Principal
+from mainport.ingest.models import QuarantinedRecord
+from mainport.shipments.models import Container, ContainerEvent, Declaration
+
+
+@dataclass
+class HubCounts:
+    hub: str
+    declarations: int
+    containers: int
+    events: int
+
+
+def _terminal_scope(stmt: Select[Any], principal: Principal, number_col: Any) -> Select[Any]:
+    """Restrict a terminal (or other facility-bound partner) to containers seen at its facility."""
+    if principal.org_kind == OrgKind.terminal:
+        if not principal.facility_code:
+            raise PermissionDenied(f"terminal organisation {principal.org_code} has no facility configured")
+        seen_here = exists().where(
+            ContainerEvent.equipment_reference == number_col,
+            ContainerEvent.facility_code == principal.facility_code,
+        )
+        stmt = stmt.where(seen_here)
+    return stmt
+
+
+def overview(*, session: Session, actor: Principal) -> dict[str, Any]:
+    """Counts per hub; declarations only for partners that may see them."""
+    actor.require("overview:read")
+    hubs: dict[str, dict[str, int]] = {}
+
+    def add(rows: Any, key: str) -> None:
+        for hub, n in rows:
+            hubs.setdefault(hub or "other", {"declarations": 0, "containers": 0, "events": 0})[key] = n
+
+    if actor.can("declarations:read"):
+        add(session.execute(select(Declaration.hub, func.count()).group_by(Declaration.hub)), "declarations")
+    event_q = select(ContainerEvent.hub, func.count()).group_by(ContainerEvent.hub)
+    cont_q = select(ContainerEvent.hub, func.count(func.distinct(ContainerEvent.equipment_reference))).group_by(
+        ContainerEvent.hub
+    )
+    if actor.org_kind == OrgKind.terminal:
+        event_q = event_q.where(ContainerEvent.facility_code == actor.facility_code)
+        cont_q = cont_q.where(ContainerEvent.facility_code == actor.facility_code)
+    add(session.execute(event_q), "events")
+    add(session.execute(cont_q), "containers")
+    quarantined = None
+    if actor.can("quarantine:read"):
+        quarantined = dict(
+            session.execute(
+                select(QuarantinedRecord.kind, func.count())
+                .where(QuarantinedRecord.status == "open")
+                .group_by(QuarantinedRecord.kind)
+            ).all()
+        )
+    return {
+        "hubs": [HubCounts(hub=h, **v) for h, v in sorted(hubs.items())],
+        "quarantined": quarantined,
+        "shows_declarations": actor.can("declarations:read"),
+    }
+
+
+def search_declarations(
+    *,
+    session: Session,
+    actor: Principal,
+    q: str | None = None,
+    hub: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Declaration], int]:
+    actor.require("declarations:read")
+    stmt = select(Declaration)
+    if hub:
+        stmt = stmt.where(Declaration.hub == hub)
+    if q:
+        term = q.strip().upper()
+        stmt = stmt.where(
+            or_(
+                Declaration.reference == q.strip(),
+                Declaration.container_number == term,
+                Declaration.bill_of_lading == q.strip(),
+                Declaration.hs_code.startswith(q.strip()),
+                Declaration.place_of_loading == term,
+            )
+        )
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Declaration.filed_at.desc()).limit(limit).offset(offset)).all()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="declaration.search",
+        entity_type="declaration",
+        entity_id="*",
+        detail={"q": q, "hub": hub, "returned": len(rows)},
+    )
+    return list(rows), total
+
+
+def get_declaration(*, session: Session, actor: Principal, declaration_id: int) -> Declaration:
+    actor.require("declarations:read")
+    decl = session.get(Declaration, declaration_id)
+    if decl is None:
+        raise NotFound(f"no declaration {declaration_id}")
+    audit.record(
+        session=session, actor=actor, action="declaration.read", entity_type="declaration",
+        entity_id=str(declaration_id),
+    )
+    return decl
+
+
+def search_containers(
+    *, session: Session, actor: Principal, q: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[Container], int]:
+    actor.require("containers:read")
+    stmt = select(Container)
+    if q:
+        stmt = stmt.where(Container.number.startswith(q.strip().upper().replace(" ", "")))
+    stmt = _terminal_scope(stmt, actor, Container.number)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Container.number).limit(limit).offset(offset)).all()
+    return list(rows), total
+
+
+@dataclass
+class Journey:
+    container: Container
+    events: list[ContainerEvent]
+    declarations: list[Declaration]
+
+
+def container_journey(*, session: Session, actor: Principal, number: str) -> Journey:
+    """The container and its events in time order (plus declarations for government partners)."""
+    actor.require("containers:read")
+    number = number.strip().upper().replace(" ", "")
+    stmt = _terminal_scope(select(Container).where(Container.number == number), actor, Container.number)
+    container = session.scalar(stmt)
+    if container is None:
+        # Same answer whether it does not exist or is outside the caller's view: no oracle for terminals.
+        raise NotFound(f"no container {number}")
+    events = list(
+        session.scalars(
+            select(ContainerEvent)
+            .where(ContainerEvent.equipment_reference == number)
+            .order_by(ContainerEvent.event_datetime, ContainerEvent.id)
+        )
+    )
+    declarations: list[Declaration] = []
+    if actor.can("declarations:read"):
+        declarations = list(
+            session.scalars(
+                select(Declaration).where(Declaration.container_number == number).order_by(Declaration.filed_at)
+            )
+        )
+    audit.record(
+        session=session, actor=actor, action="container.journey.read", entity_type="container", entity_id=number,
+        detail={"events": len(events), "declarations": len(declarations)},
+    )
+    return Journey(container=container, events=events, declarations=declarations)

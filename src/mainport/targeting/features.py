@@ -1,0 +1,239 @@
+"""Risk features of declarations: a pure function from dataframes to a dataframe, point in time.
+
+Every history feature (party age, volume, past hits, carrier hit rate, seal changes) uses only what was known
+strictly before the declaration was filed: as-of joins with ``allow_exact_matches=False``.
+
+Input contract (pandas): ``declarations`` has one row per declaration with columns
+``declaration_id, filed_at, hub, place_of_loading, place_of_delivery, countries_of_routing (list or "A|B"),
+hs_code, goods_description, packages, gross_mass_kg, size_type, consignor_id, consignee_id, notify_id,
+carrier, vessel_imo, amendments, container_number``; optional ``shipper_owned, amended_at``.
+``parties``: ``party_id, country, first_seen``. ``history``: earlier declarations (same columns; the
+declarations themselves are always part of the history). ``outcomes``: ``declaration_id, inspected_at,
+found, kg``. ``events``: ``container_number, event_datetime, seals, type_code``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mainport.reference.containers import SIZE_TYPES
+from mainport.reference.hs import RISK_HEADINGS, commodity_group
+from mainport.reference.locations import LOCATIONS
+
+SOURCE_COUNTRIES = frozenset(loc.country for loc in LOCATIONS.values() if loc.role == "source")
+TRANSIT_COUNTRIES = frozenset(loc.country for loc in LOCATIONS.values() if loc.role == "transit")
+
+# Prior risk of a commodity group as cover load (seizure reports Rotterdam/Antwerp); the model learns the rest.
+GROUP_RISK = {
+    "fresh_fruit": 0.9, "cocoa": 0.7, "coffee": 0.6, "frozen_food": 0.6, "flowers": 0.5, "timber": 0.4,
+    "tiles": 0.4, "machinery": 0.2, "general": 0.1,
+}
+VAGUE = re.compile(
+    r"^\s*(foodstuffs?|general cargo|goods|various|miscellaneous|samples?|personal effects|merchandise|"
+    r"consolidated cargo|fak|said to contain|stc|parts|spare parts|products?)\s*$",
+    re.IGNORECASE,
+)
+DAY = np.timedelta64(1, "D")
+
+# Numeric features given to the model; categorical ones are encoded by the model (see model.py).
+NUMERIC_FEATURES = (
+    "loading_in_source", "loading_in_transit", "routing_source_count", "routing_transit_count",
+    "routing_length", "transhipment", "hs_heading_risk", "group_risk", "reefer", "consignee_age_days",
+    "consignor_age_days", "notify_age_days", "new_notify_party", "consignee_country_mismatch",
+    "consignee_volume_90d", "consignor_volume_90d", "consignee_past_inspections", "consignee_past_hits",
+    "consignor_past_hits", "hs_heading_past_hits", "carrier_past_inspections", "carrier_past_hits",
+    "vessel_past_hits", "mass_payload_ratio", "mass_per_package", "packages", "gross_mass_kg",
+    "vague_description", "description_length", "amendments", "late_filing", "shipper_owned",
+    "seal_changes", "day_of_week",
+)
+CATEGORICAL_FEATURES = ("commodity_group", "loading_country", "carrier", "hub")
+# Context kept beside the features for rules and for the reasons shown to analysts.
+CONTEXT = ("declaration_id", "filed_at", "place_of_loading", "place_of_delivery", "hs_code", "hs_heading",
+           "routing_countries", "container_number", "size_type", "consignee_id", "consignor_id")
+FEATURES = NUMERIC_FEATURES + CATEGORICAL_FEATURES
+
+
+def _utc(s: pd.Series) -> pd.Series:
+    out = pd.to_datetime(s, utc=True)
+    return out.astype("datetime64[ns, UTC]")
+
+
+def _routing(value: Any) -> list[str]:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return []
+    if isinstance(value, str):
+        return [c for c in value.replace(",", "|").split("|") if c]
+    return [str(c) for c in value]
+
+
+def _prior_counts(
+    at: pd.DataFrame, key: str, events: pd.DataFrame, event_key: str, event_time: str, value: str | None = None
+) -> pd.Series:
+    """For each row of ``at`` (with ``filed_at``), the count (or sum of ``value``) of events with the same key
+    strictly before ``filed_at``: an as-of join on cumulative sums, so nothing later can leak in."""
+    left = pd.DataFrame({"_k": at[key].to_numpy(), "_t": at["filed_at"].to_numpy(), "_row": np.arange(len(at))})
+    left = left[left["_k"].notna()]
+    result = np.zeros(len(at))
+    ev = events[[event_key, event_time] + ([value] if value else [])].dropna(subset=[event_key, event_time])
+    if ev.empty or left.empty:
+        return pd.Series(result, index=at.index)
+    ev = pd.DataFrame(
+        {
+            "_k": ev[event_key].to_numpy(),
+            "_t": ev[event_time].to_numpy(),
+            "_v": ev[value].to_numpy(dtype=float) if value else np.ones(len(ev)),
+        }
+    )
+    # Keys must share a dtype for merge_asof's `by`.
+    left["_k"] = left["_k"].astype(str)
+    ev["_k"] = ev["_k"].astype(str)
+    ev = ev.sort_values("_t", kind="stable")
+    ev["_cum"] = ev.groupby("_k")["_v"].cumsum()
+    merged = pd.merge_asof(
+        left.sort_values("_t", kind="stable"), ev[["_k", "_t", "_cum"]], on="_t", by="_k",
+        allow_exact_matches=False, direction="backward",
+    )
+    result[merged["_row"].to_numpy()] = merged["_cum"].fillna(0.0).to_numpy()
+    return pd.Series(result, index=at.index)
+
+
+def _windowed(
+    at: pd.DataFrame, key: str, events: pd.DataFrame, ev_key: str, ev_time: str, days: int, value: str | None = None
+) -> pd.Series:
+    """Events with the same key in the ``days`` before filing (count at t minus count at t - days)."""
+    now = _prior_counts(at, key, events, ev_key, ev_time, value)
+    shifted = at.assign(filed_at=at["filed_at"] - pd.Timedelta(days=days))
+    return now - _prior_counts(shifted, key, events, ev_key, ev_time, value)
+
+
+def _party_age(filed: pd.Series, ids: pd.Series, first_seen: dict[Any, pd.Timestamp]) -> pd.Series:
+    seen = ids.map(first_seen)
+    age = (filed - pd.to_datetime(seen, utc=True)) / DAY
+    # A party never seen before counts as new (age 0); a first_seen after filing is clipped, not trusted.
+    return age.fillna(0.0).clip(lower=0.0)
+
+
+def _outcome_frame(history: pd.DataFrame, outcomes: pd.DataFrame | None) -> pd.DataFrame:
+    if outcomes is None or outcomes.empty:
+        return pd.DataFrame(
+            columns=["declaration_id", "inspected_at", "found", "consignee_id", "consignor_id", "carrier",
+                     "vessel_imo", "hs_heading"]
+        )
+    out = outcomes[["declaration_id", "inspected_at", "found"]].copy()
+    out["inspected_at"] = _utc(out["inspected_at"])
+    out["found"] = out["found"].astype(float)
+    cols = ["declaration_id", "consignee_id", "consignor_id", "carrier", "vessel_imo", "hs_heading"]
+    return out.merge(history[cols], on="declaration_id", how="left")
+
+
+def build_features(
+    declarations: pd.DataFrame,
+    *,
+    parties: pd.DataFrame | None = None,
+    history: pd.DataFrame | None = None,
+    outcomes: pd.DataFrame | None = None,
+    events: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Declarations (plus what was known before them) -> one row of features per declaration, same order."""
+    d = declarations.reset_index(drop=True).copy()
+    d["filed_at"] = _utc(d["filed_at"])
+    d["hs_code"] = d["hs_code"].astype(str).str.zfill(6)
+    d["hs_heading"] = d["hs_code"].str[:4]
+    f = pd.DataFrame(index=d.index)
+
+    # Route.
+    routes = d["countries_of_routing"].map(_routing)
+    d["routing_countries"] = routes.map("|".join)
+    d["loading_country"] = d["place_of_loading"].astype(str).str[:2]
+    f["loading_in_source"] = d["loading_country"].isin(SOURCE_COUNTRIES).astype(float)
+    f["loading_in_transit"] = d["loading_country"].isin(TRANSIT_COUNTRIES).astype(float)
+    f["routing_source_count"] = routes.map(lambda r: sum(c in SOURCE_COUNTRIES for c in r)).astype(float)
+    f["routing_transit_count"] = routes.map(lambda r: sum(c in TRANSIT_COUNTRIES for c in r)).astype(float)
+    f["routing_length"] = routes.map(len).astype(float)
+    # Transhipment: routed through a country other than the loading and the destination country.
+    f["transhipment"] = (f["routing_length"] > 2).astype(float)
+
+    # Commodity.
+    groups = {h: commodity_group(h + "00") for h in d["hs_heading"].unique()}
+    d["commodity_group"] = d["hs_heading"].map(groups)
+    f["hs_heading_risk"] = d["hs_heading"].isin(RISK_HEADINGS.keys()).astype(float)
+    f["group_risk"] = d["commodity_group"].map(GROUP_RISK).fillna(0.1)
+    st = d["size_type"].fillna("").astype(str).str.upper()
+    f["reefer"] = st.map(lambda s: float(SIZE_TYPES[s].reefer) if s in SIZE_TYPES else float(s[2:3] == "R"))
+
+    # Parties.
+    party_country: dict[Any, str] = {}
+    first_seen: dict[Any, pd.Timestamp] = {}
+    if parties is not None and not parties.empty:
+        party_country = dict(zip(parties["party_id"], parties["country"], strict=True))
+        first_seen = dict(zip(parties["party_id"], _utc(parties["first_seen"]), strict=True))
+    f["consignee_age_days"] = _party_age(d["filed_at"], d["consignee_id"], first_seen)
+    f["consignor_age_days"] = _party_age(d["filed_at"], d["consignor_id"], first_seen)
+    notify = d["notify_id"] if "notify_id" in d else pd.Series(np.nan, index=d.index)
+    f["notify_age_days"] = _party_age(d["filed_at"], notify, first_seen).where(notify.notna(), -1.0)
+    f["new_notify_party"] = ((f["notify_age_days"] >= 0) & (f["notify_age_days"] < 30)).astype(float)
+    delivery_country = d["place_of_delivery"].fillna(d.get("place_of_discharge", "")).astype(str).str[:2]
+    consignee_country = d["consignee_id"].map(party_country)
+    f["consignee_country_mismatch"] = (
+        consignee_country.notna() & (consignee_country != delivery_country)
+    ).astype(float)
+
+    # History: volumes and past outcomes, strictly before filing.
+    hist = d if history is None else pd.concat([history.assign(filed_at=_utc(history["filed_at"])), d])
+    hist = hist.drop_duplicates("declaration_id", keep="last").copy()
+    hist["hs_heading"] = hist["hs_code"].astype(str).str.zfill(6).str[:4]
+    f["consignee_volume_90d"] = _windowed(d, "consignee_id", hist, "consignee_id", "filed_at", 90)
+    f["consignor_volume_90d"] = _windowed(d, "consignor_id", hist, "consignor_id", "filed_at", 90)
+    out = _outcome_frame(hist, outcomes)
+    f["consignee_past_inspections"] = _prior_counts(d, "consignee_id", out, "consignee_id", "inspected_at")
+    f["consignee_past_hits"] = _prior_counts(d, "consignee_id", out, "consignee_id", "inspected_at", "found")
+    f["consignor_past_hits"] = _prior_counts(d, "consignor_id", out, "consignor_id", "inspected_at", "found")
+    f["hs_heading_past_hits"] = _prior_counts(d, "hs_heading", out, "hs_heading", "inspected_at", "found")
+    f["carrier_past_inspections"] = _prior_counts(d, "carrier", out, "carrier", "inspected_at")
+    f["carrier_past_hits"] = _prior_counts(d, "carrier", out, "carrier", "inspected_at", "found")
+    f["vessel_past_hits"] = _prior_counts(d, "vessel_imo", out, "vessel_imo", "inspected_at", "found")
+
+    # Consistency.
+    payload = st.map(lambda s: SIZE_TYPES[s].max_payload_kg if s in SIZE_TYPES else np.nan).astype(float)
+    mass = d["gross_mass_kg"].astype(float)
+    f["mass_payload_ratio"] = (mass / payload).fillna(-1.0)
+    f["mass_per_package"] = mass / d["packages"].astype(float).clip(lower=1.0)
+    f["packages"] = d["packages"].astype(float)
+    f["gross_mass_kg"] = mass
+    desc = d["goods_description"].fillna("").astype(str)
+    f["vague_description"] = desc.str.match(VAGUE).astype(float)
+    f["description_length"] = desc.str.len().astype(float)
+    f["amendments"] = d["amendments"].fillna(0).astype(float) if "amendments" in d else 0.0
+
+    # Container and its events before filing: late filing (loaded before the ENS) and seal changes.
+    f["shipper_owned"] = d["shipper_owned"].fillna(False).astype(float) if "shipper_owned" in d else 0.0
+    f["late_filing"], f["seal_changes"] = _event_features(d, events)
+    f["day_of_week"] = d["filed_at"].dt.dayofweek.astype(float)
+
+    for col in CATEGORICAL_FEATURES:
+        f[col] = d[col].astype("string") if col in d else pd.Series(pd.NA, index=d.index, dtype="string")
+    ctx = d.reindex(columns=list(CONTEXT))
+    return pd.concat([ctx, f], axis=1)
+
+
+def _event_features(d: pd.DataFrame, events: pd.DataFrame | None) -> tuple[pd.Series, pd.Series]:
+    zeros = pd.Series(0.0, index=d.index)
+    if events is None or events.empty or "container_number" not in d:
+        return zeros, zeros.copy()
+    ev = events[["container_number", "event_datetime", "seals", "type_code"]].copy()
+    ev["event_datetime"] = _utc(ev["event_datetime"])
+    ev = ev.sort_values(["container_number", "event_datetime"], kind="stable")
+    seal_key = ev["seals"].map(lambda s: "|".join(sorted(_routing(s))))
+    ev["_seal"] = seal_key
+    prev = ev.groupby("container_number")["_seal"].shift()
+    # A change is a seal set that differs from the previous non-empty one seen for the container.
+    ev["_change"] = ((prev.notna()) & (prev != "") & (seal_key != "") & (seal_key != prev)).astype(float)
+    # Only this trip: the weeks before filing, not the box's earlier voyages.
+    changes = _windowed(d, "container_number", ev, "container_number", "event_datetime", 45, "_change")
+    ev["_load"] = (ev["type_code"] == "LOAD").astype(float)
+    loads = _windowed(d, "container_number", ev, "container_number", "event_datetime", 14, "_load")
+    return (loads > 0).astype(float), changes

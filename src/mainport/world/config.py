@@ -1,0 +1,87 @@
+"""Parameters of the synthetic world; every calibrated figure names its source in docs/world.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+# Hubs of the simulation: the Dutch nodes (reference.nodes codes) and the neighbouring ports that take
+# displaced traffic (UN/LOCODE). Only Dutch hubs produce declarations the product sees.
+DUTCH_SEA_HUBS = ("rotterdam", "zeeland_west_brabant", "north_sea_canal")
+DUTCH_HUBS = (*DUTCH_SEA_HUBS, "schiphol", "flower_auctions")
+NEIGHBOUR_HUBS = ("BEANR", "DEHAM", "FRLEH", "ESALG")
+# Where inbound cocaine can be sent: the waterbed. (Flower auctions are an export route, modelled apart.)
+INBOUND_HUBS = (*DUTCH_SEA_HUBS, "schiphol", *NEIGHBOUR_HUBS)
+
+# Yearly volumes at scale 1. Rotterdam: Port of Rotterdam, ~14.5 M TEU ~ 8.5 M boxes (shared/README.md).
+# The others are order-of-magnitude assumptions (docs/world.md lists them as such).
+UNITS_PER_YEAR: dict[str, float] = {
+    "rotterdam": 8_500_000,
+    "zeeland_west_brabant": 350_000,
+    "north_sea_canal": 60_000,
+    "schiphol": 1_100_000,  # air cargo consignments (house level) on the declared lanes
+    "flower_auctions": 550_000,  # outbound export trucks
+}
+
+# Share of units scanned/opened per hub and day; Rotterdam ~55,000 of 8.5 M = 0.65% (shared/README.md).
+CAPACITY_SHARE: dict[str, float] = {
+    "rotterdam": 0.0065,
+    "zeeland_west_brabant": 0.0065,
+    "north_sea_canal": 0.0065,
+    "schiphol": 0.01,
+    "flower_auctions": 0.005,
+}
+
+# Chance that a cocaine load sent to a neighbouring port is seized there (their enforcement is not ours to
+# steer); calibrated so Antwerp's share of seizures is of the order of the public series.
+NEIGHBOUR_INTERDICTION: dict[str, float] = {"BEANR": 0.16, "DEHAM": 0.12, "FRLEH": 0.10, "ESALG": 0.10}
+
+# Smuggling attempts per year at scale 1 (all organisations, all inbound hubs); with ~250 kg a load and the
+# interdiction above, the Dutch seizures come out at 40-60 t in >140 consignments (see docs/world.md).
+ATTEMPTS_PER_YEAR = 2600.0
+FLOWER_EXPORT_ATTEMPTS_PER_YEAR = 60.0
+
+
+@dataclass(frozen=True)
+class WorldConfig:
+    days: int = 3
+    seed: int = 0
+    scale: float = 1.0
+    start: date = date(2024, 3, 4)
+    # Multiplies smuggling attempts only (not legitimate trade): changes the dirty ratio, for demos and tests
+    # that need enough loads at a small scale. 1.0 keeps the calibrated ratio.
+    smuggling_boost: float = 1.0
+    # How fast organisations re-plan from seizures: weight of one day's news in their risk estimates.
+    adaptation_rate: float = 0.15
+    # How strongly a perceived seizure risk of 1.0 suppresses a route choice (exp(-aversion * risk)).
+    risk_aversion: float = 6.0
+    capacity_share: dict[str, float] = field(default_factory=lambda: dict(CAPACITY_SHARE))
+    # hub -> ((from_day, share), ...): enforcement changes over time (the waterbed experiments).
+    capacity_schedule: dict[str, tuple[tuple[int, float], ...]] = field(default_factory=dict)
+    neighbour_interdiction: dict[str, float] = field(default_factory=lambda: dict(NEIGHBOUR_INTERDICTION))
+    # Origin ports in the scan-image programme (plan line 2): every container leaving them gets a scan.
+    origin_scan_ports: tuple[str, ...] = ("ECGYE",)
+    smart_seal_share: float = 0.15  # share of boxes carrying an e-seal that reports door events
+    organisations: int = 8
+    declaration_formats: tuple[str, ...] = ("jsonl", "csv")
+
+    def __post_init__(self) -> None:
+        if self.days < 1:
+            raise ValueError("days must be at least 1")
+        if not 0 < self.scale <= 10:
+            raise ValueError(f"scale must be in (0, 10], got {self.scale}")
+        if not 0 <= self.adaptation_rate <= 1:
+            raise ValueError(f"adaptation_rate must be in [0, 1], got {self.adaptation_rate}")
+        for fmt in self.declaration_formats:
+            if fmt not in ("jsonl", "csv"):
+                raise ValueError(f"unknown declaration format {fmt!r} (jsonl, csv)")
+
+    def capacity_share_on(self, hub: str, day: int) -> float:
+        share = self.capacity_share.get(hub, 0.0)
+        for from_day, new_share in sorted(self.capacity_schedule.get(hub, ())):
+            if day >= from_day:
+                share = new_share
+        return share
+
+    def units_per_day(self, hub: str) -> float:
+        return UNITS_PER_YEAR[hub] / 365.0 * self.scale

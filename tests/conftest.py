@@ -1,0 +1,273 @@
+"""Shared fixtures: each test runs in a transaction that is rolled back; PostgreSQL tests skip clearly."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from mainport.config import Settings
+from mainport.database import Base, build_engine
+from mainport.domains import load_models
+from mainport.identity import service as identity
+from mainport.identity.models import OrgKind, Role
+from mainport.identity.principal import Principal
+
+PG_URL = os.environ.get("MAINPORT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PASSWORD = "correct horse battery staple"
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+load_models()
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    db = tmp_path_factory.mktemp("db") / "test.db"
+    eng = build_engine(f"sqlite:///{db}")
+    Base.metadata.create_all(eng)
+    yield eng
+    eng.dispose()
+
+
+def _rolled_back_connection(eng: Engine) -> Iterator[Connection]:
+    conn = eng.connect()
+    trans = conn.begin()
+    try:
+        yield conn
+    finally:
+        trans.rollback()
+        conn.close()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    yield from _rolled_back_connection(engine)
+
+
+@pytest.fixture
+def session_factory(connection: Connection) -> sessionmaker[Session]:
+    # Commits inside the code under test release a savepoint; the outer transaction is rolled back.
+    return sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
+@pytest.fixture
+def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    s = session_factory()
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def pg_engine() -> Iterator[Engine]:
+    try:
+        eng = build_engine(PG_URL)
+        with eng.connect() as conn:
+            conn.execute(text("select 1"))
+    except Exception as exc:  # any failure to reach the server means: skip, and say why
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL} ({type(exc).__name__}); set MAINPORT_TEST_PG_URL")
+    schema = f"mp_test_{os.getpid()}"
+    with eng.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    scoped = build_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    Base.metadata.create_all(scoped)
+    yield scoped
+    scoped.dispose()
+    with eng.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    eng.dispose()
+
+
+@pytest.fixture
+def pg_session(pg_engine: Engine) -> Iterator[Session]:
+    for conn in _rolled_back_connection(pg_engine):
+        s = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        yield s
+        s.close()
+
+
+PrincipalFactory = Callable[..., Principal]
+
+
+@pytest.fixture
+def principal_factory(session: Session) -> PrincipalFactory:
+    """Make a user (and organisation) and return its principal."""
+    counter = iter(range(10_000))
+
+    def make(
+        role: Role = Role.analyst,
+        kind: OrgKind = OrgKind.customs,
+        org_code: str | None = None,
+        username: str | None = None,
+        node_code: str | None = None,
+        facility_code: str | None = None,
+    ) -> Principal:
+        n = next(counter)
+        org = identity.get_or_create_organisation(
+            session=session,
+            code=org_code or f"{kind.value.upper()}-{n}",
+            name=f"{kind.value} org {n}",
+            kind=kind,
+            node_code=node_code,
+            facility_code=facility_code,
+        )
+        from mainport.identity.models import User
+        from mainport.identity.passwords import hash_password
+
+        user = User(
+            username=username or f"{role.value}{n}_{kind.value}",
+            password_hash=_cached_hash(),
+            role=role,
+            organisation=org,
+        )
+        session.add(user)
+        session.flush()
+        assert hash_password  # imported for clarity of what the cached hash is
+        return identity.principal_for(user)
+
+    return make
+
+
+_HASH: list[str] = []
+
+
+def _cached_hash() -> str:
+    # argon2 is deliberately slow; hash the shared test password once per run.
+    if not _HASH:
+        from mainport.identity.passwords import hash_password
+
+        _HASH.append(hash_password(PASSWORD))
+    return _HASH[0]
+
+
+@pytest.fixture
+def test_settings(tmp_path: Path) -> Settings:
+    return Settings(environment="test", secret_key="t" * 40, data_dir=tmp_path, database_url="sqlite://")
+
+
+@pytest.fixture
+def app_client(
+    session_factory: sessionmaker[Session], test_settings: Settings
+) -> Iterator[TestClient]:
+    """An unauthenticated client on the app, sharing the test's rolled-back connection."""
+    from mainport.api.app import create_app
+
+    app = create_app(test_settings, session_factory=session_factory)
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def token_for(session: Session) -> Callable[[Principal], dict[str, str]]:
+    """Authorization header with a fresh bearer token for a principal."""
+
+    def make(p: Principal) -> dict[str, str]:
+        user = identity.get_user(session=session, user_id=p.user_id)
+        _tok, plain = identity.create_token(session=session, actor=p, user=user, name="test")
+        session.commit()
+        return {"Authorization": f"Bearer {plain}"}
+
+    return make
+
+
+# ---------------------------------------------------------------- browser: a live server and headless Chromium
+CHROMIUM = os.environ.get("MAINPORT_CHROMIUM", "/usr/bin/chromium")
+SEED_USERS = [
+    # username, role, org code, org kind, node, facility
+    ("customs_analyst", Role.analyst, "DOUANE-RTM", OrgKind.customs, "rotterdam", None),
+    ("customs_admin", Role.admin, "DOUANE-RTM", OrgKind.customs, "rotterdam", None),
+    ("terminal_officer", Role.officer, "TERM-ECT", OrgKind.terminal, "rotterdam", "ECTDE"),
+    ("police_viewer", Role.viewer, "POLITIE-RTM", OrgKind.police, "rotterdam", None),
+]
+
+
+class LiveServer:
+    def __init__(self, url: str, session_factory: sessionmaker[Session]) -> None:
+        self.url = url
+        self.session_factory = session_factory
+
+    def login(self, page: object, username: str, password: str = PASSWORD) -> None:
+        page.goto(f"{self.url}/login")  # type: ignore[attr-defined]
+        page.fill("input[name=username]", username)  # type: ignore[attr-defined]
+        page.fill("input[name=password]", password)  # type: ignore[attr-defined]
+        page.click("button[type=submit]")  # type: ignore[attr-defined]
+        page.wait_for_selector("[data-testid=whoami]")  # type: ignore[attr-defined]
+
+
+def seed_users(session: Session) -> None:
+    from mainport.identity.models import User
+
+    for username, role, code, kind, node, facility in SEED_USERS:
+        org = identity.get_or_create_organisation(
+            session=session, code=code, name=code, kind=kind, node_code=node, facility_code=facility
+        )
+        session.add(User(username=username, password_hash=_cached_hash(), role=role, organisation=org))
+    session.flush()
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from mainport.api.app import create_app
+    from mainport.database import make_session_factory
+
+    eng = build_engine(f"sqlite:///{tmp_path / 'live.db'}")
+    Base.metadata.create_all(eng)
+    factory = make_session_factory(eng)
+    with factory.begin() as s:
+        seed_users(s)
+    settings = Settings(environment="test", secret_key="l" * 40, data_dir=tmp_path, database_url="sqlite://")
+    app = create_app(settings, session_factory=factory)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("live server did not start")
+        time.sleep(0.05)
+    yield LiveServer(f"http://127.0.0.1:{port}", factory)
+    server.should_exit = True
+    thread.join(timeout=10)
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def _browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM}: install Debian's chromium (make test does) to run browser tests")
+    from playwright.sync_api import sync_playwright
+
+    pw = sync_playwright().start()
+    browser = pw.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+              "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    )
+    yield browser
+    browser.close()
+    pw.stop()
+
+
+@pytest.fixture
+def browser_page(_browser: object) -> Iterator[object]:
+    context = _browser.new_context()  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
