@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck bench migrate-check clean
+.PHONY: install run test lint typecheck bench clean browser-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,14 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/mainport serve --bootstrap
 
-test: $(STAMP)
+test: $(STAMP) browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Browser tests drive Debian's Chromium; install it when missing and we may (else they skip, saying why).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) ; } || \
+	  echo "chromium not installed: browser tests will skip"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -2,8 +2,8 @@
 
 Pure computation on a periods x hubs matrix (pandas DataFrame, one column per hub, rows in time order).
 For each candidate target B we build a counterfactual from B's own pre-period level moving with the other hubs
-(a log-linear interrupted time series with common time effects; the donor weights are ridge-shrunk towards equal
-weights, i.e. towards difference-in-differences). The post-period excess of B over that counterfactual is tested
+(a log-linear interrupted time series with common time effects: the other hubs pooled, with a learnt slope, or
+slope 1 = difference-in-differences when there are too few earlier periods to learn it). The post-period excess of B over that counterfactual is tested
 against how large such excesses are at placebo dates inside B's own pre-period. docs/waterbed.md explains the
 choice and its limits.
 """
@@ -25,9 +25,8 @@ class DetectorConfig:
     pre: int = 52  # at most this many pre periods are used
     min_pre_placebo: int = 16  # below this, uncertainty comes from a t interval on the residual spread
     min_post: int = 2  # never flag on the first period alone
-    z_threshold: float = 3.5
+    z_threshold: float = 3.0
     min_ratio: float = 1.25  # an excess below +25% is not reported as displacement
-    ridge: float = 5.0  # shrinkage of donor weights towards equal weights
     min_source_rise: float = 1.1  # the source hub's enforcement must have risen at least 10% to attribute
 
 
@@ -57,19 +56,23 @@ class Finding:
     source_rise: float | None  # enforcement after/before at the source hub, when given
     method: str
     n_pre: int
-    donors: dict[str, float] = field(default_factory=dict)
+    donors: list[str] = field(default_factory=list)
+    slope: float = 0.0  # how strongly the target moves with the pooled donors (1 = one for one)
     explanation: str = ""
 
 
-def _fit_weights(yb: np.ndarray, donors: np.ndarray, ridge: float) -> np.ndarray:
-    """Donor weights on demeaned logs, ridge-shrunk towards 1/k (equal weights = common time effects)."""
-    k = donors.shape[1]
-    b0 = np.full(k, 1.0 / k)
-    if yb.size < k + 3:  # too few points to learn weights: plain common time effects
-        return b0
-    gram = donors.T @ donors
-    lam = ridge * max(float(np.trace(gram)) / k, 1e-9)
-    return b0 + np.linalg.solve(gram + lam * np.eye(k), donors.T @ (yb - donors @ b0))
+def _fit_slope(yb: np.ndarray, common: np.ndarray) -> tuple[float, bool]:
+    """How the target moves with the pooled donors (demeaned logs): least squares, kept within [0, 2].
+
+    With fewer than 5 earlier periods the slope is fixed at 1 (plain difference-in-differences); with more it is
+    learnt, so noisy donors (small hubs, weekly counts) are down-weighted instead of adding their noise.
+    """
+    if yb.size < 5:
+        return 1.0, False
+    sxx = float(common @ common)
+    if sxx <= 1e-12:
+        return 0.0, True
+    return float(np.clip(common @ yb / sxx, 0.0, 2.0)), True
 
 
 def _moving_means(values: np.ndarray, k: int) -> np.ndarray:
@@ -85,44 +88,50 @@ class _Fit:
     residual_post: np.ndarray
     counterfactual_post: np.ndarray  # on the log1p scale
     observed_post: np.ndarray
-    weights: dict[str, float]
+    donors: list[str]
+    slope: float
     n_params: int
+    post_index: list[Hashable]
 
 
-def _fit_pair(logs: pd.DataFrame, source: str, target: str, t0: int, cfg: DetectorConfig) -> _Fit | None:
-    donor_names = [h for h in logs.columns if h not in (source, target)]
-    lo, hi = max(0, t0 - cfg.pre), min(len(logs), t0 + cfg.window)
-    block = logs.iloc[lo:hi]
-    donor_names = [h for h in donor_names if block[h].notna().all()] or []
-    pre = block.iloc[: t0 - lo]
-    post = block.iloc[t0 - lo :]
-    pre = pre[pre[target].notna()]
-    post = post[post[target].notna()]
+def _fit_pair(
+    values: pd.DataFrame, source: str, target: str, t0: int, cfg: DetectorConfig
+) -> _Fit | None:
+    lo, hi = max(0, t0 - cfg.pre), min(len(values), t0 + cfg.window)
+    block = values.iloc[lo:hi]
+    block = block[block[target].notna()]
+    candidates = [h for h in values.columns if h not in (source, target)]
+    donors = [h for h in candidates if block[h].notna().all()]
+    pre = block[block.index < values.index[t0]]
+    post = block[block.index >= values.index[t0]]
     if len(pre) < 2 or post.empty:
         return None
-    yb = pre[target].to_numpy(float)
+    yb = np.log1p(pre[target].to_numpy(float))
     level = yb.mean()
-    if donor_names:
-        d_pre = pre[donor_names].to_numpy(float)
-        d_mean = d_pre.mean(axis=0)
-        w = _fit_weights(yb - level, d_pre - d_mean, cfg.ridge)
-        cf_pre = level + (d_pre - d_mean) @ w
-        cf_post = level + (post[donor_names].to_numpy(float) - d_mean) @ w
-        learnt = len(pre) >= len(donor_names) + 3
-        n_params = 1 + (len(donor_names) if learnt else 0)
+    obs_post = np.log1p(post[target].to_numpy(float))
+    if donors:
+        # The other hubs pooled into one series: their common drivers without each small hub's noise.
+        common_pre = np.log1p(pre[donors].to_numpy(float).sum(axis=1))
+        common_post = np.log1p(post[donors].to_numpy(float).sum(axis=1))
+        c_mean = common_pre.mean()
+        slope, learnt = _fit_slope(yb - level, common_pre - c_mean)
+        cf_pre = level + slope * (common_pre - c_mean)
+        cf_post = level + slope * (common_post - c_mean)
+        n_params = 2 if learnt else 1
     else:
-        w = np.empty(0)
+        slope = 0.0
         cf_pre = np.full(len(pre), level)
         cf_post = np.full(len(post), level)
         n_params = 1
-    obs_post = post[target].to_numpy(float)
     return _Fit(
         residual_pre=yb - cf_pre,
         residual_post=obs_post - cf_post,
         counterfactual_post=cf_post,
         observed_post=obs_post,
-        weights={d: round(float(x), 3) for d, x in zip(donor_names, w, strict=True)},
+        donors=[str(d) for d in donors],
+        slope=round(float(slope), 3),
         n_params=n_params,
+        post_index=list(post.index),
     )
 
 
@@ -164,15 +173,17 @@ def _label(value: Hashable) -> str:
 def _explain(f: Finding, unit: str) -> str:
     src, tgt = f.source_hub, f.target_hub
     when = _label(f.change_start)
-    donors = ", ".join(f"{d} ({w:+.2f})" for d, w in f.donors.items()) or "none (own level only)"
+    donors = (
+        f"the pooled {', '.join(f.donors)} (slope {f.slope:.2f})" if f.donors else "nothing else (no comparable hub)"
+    )
     if math.isnan(f.ratio_low):
         size = f"{f.ratio:.2f}x what was expected; the uncertainty cannot be estimated from {f.n_pre} earlier periods"
     else:
         size = f"{f.ratio:.2f}x (95% interval {f.ratio_low:.2f}x to {f.ratio_high:.2f}x) what was expected"
     rise = "" if f.source_rise is None else f" Enforcement at {src} was {f.source_rise:.2f}x its earlier level."
     basis = (
-        f"Expected = {tgt}'s own level over {f.n_pre} earlier periods, moving with the other hubs (weights: "
-        f"{donors}); the uncertainty comes from {f.method}."
+        f"Expected = {tgt}'s own level over {f.n_pre} earlier periods, moving with "
+        f"{donors}; the uncertainty comes from {f.method}."
     )
     if f.flagged:
         lead = (
@@ -206,13 +217,11 @@ def assess_pair(
     if change.hub not in values.columns or target not in values.columns:
         raise ValueError(f"unknown hub in {change.hub!r} -> {target!r}")
     t0 = int(values.index.get_loc(change.start))  # type: ignore[arg-type]
-    logs = np.log1p(values.astype(float).clip(lower=0))
-    fit = _fit_pair(logs, change.hub, target, t0, cfg)
+    fit = _fit_pair(values.astype(float).clip(lower=0), change.hub, target, t0, cfg)
     if fit is None:
         return None
     rise = _source_rise(enforcement, change.hub, t0, cfg)
     attributable = rise is None or rise >= cfg.min_source_rise
-    post_index = [i for i in values.index[t0 : t0 + cfg.window] if pd.notna(values.at[i, target])]
     flag_k: int | None = None
     for k in range(cfg.min_post, fit.residual_post.size + 1):
         sd, _dof = _spread(fit, k, cfg)
@@ -238,7 +247,7 @@ def assess_pair(
         target_hub=target,
         metric=metric,
         change_start=change.start,
-        break_start=post_index[flag_k - 1] if flag_k else None,
+        break_start=fit.post_index[flag_k - 1] if flag_k else None,
         delay_periods=flag_k,
         periods_used=k_used,
         ratio=math.exp(mean),
@@ -257,7 +266,8 @@ def assess_pair(
             else "nothing: too few earlier periods"
         ),
         n_pre=int(fit.residual_pre.size),
-        donors=fit.weights,
+        donors=fit.donors,
+        slope=fit.slope,
     )
     finding.explanation = _explain(finding, unit)
     return finding
