@@ -152,9 +152,7 @@ def test_settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def app_client(
-    session_factory: sessionmaker[Session], test_settings: Settings
-) -> Iterator[TestClient]:
+def app_client(session_factory: sessionmaker[Session], test_settings: Settings) -> Iterator[TestClient]:
     """An unauthenticated client on the app, sharing the test's rolled-back connection."""
     from mainport.api.app import create_app
 
@@ -176,7 +174,7 @@ def token_for(session: Session) -> Callable[[Principal], dict[str, str]]:
     return make
 
 
-# ---------------------------------------------------------------- browser: a live server and headless Chromium
+# ------------------------------------------------ browser: a live server and headless Chromium
 CHROMIUM = os.environ.get("MAINPORT_CHROMIUM", "/usr/bin/chromium")
 SEED_USERS = [
     # username, role, org code, org kind, node, facility
@@ -249,15 +247,25 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
 @pytest.fixture(scope="session")
 def _browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}: install Debian's chromium (make test does) to run browser tests")
+        pytest.skip(
+            f"Chromium not found at {CHROMIUM}: install Debian's chromium (make test does) "
+            "to run browser tests"
+        )
     from playwright.sync_api import sync_playwright
 
     pw = sync_playwright().start()
     browser = pw.chromium.launch(
         executable_path=CHROMIUM,
         headless=True,
-        args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-              "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
     )
     yield browser
     browser.close()

@@ -6,8 +6,9 @@ import typer
 
 from mainport.domains import CLI_NAMES, domain_modules
 
-app = typer.Typer(help="mainport: targeting, scan comparison, custody and monitoring for mainports.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="mainport: targeting, scan comparison, custody and monitoring for mainports.", no_args_is_help=True
+)
 
 for _domain, _module in domain_modules("cli"):
     app.add_typer(_module.app, name=CLI_NAMES.get(_domain, _domain))

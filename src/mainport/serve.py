@@ -9,8 +9,7 @@ from rich.console import Console
 from sqlalchemy import func, select
 
 from mainport.config import get_settings
-from mainport.database import session_scope
-from mainport.database import migrations
+from mainport.database import migrations, session_scope
 from mainport.database.runtime import get_session_factory
 from mainport.identity import service as identity
 from mainport.identity.models import OrgKind, Role, User
@@ -77,7 +76,9 @@ def serve(
     host: str = typer.Option("127.0.0.1"),
     port: int = typer.Option(8000),
     bootstrap_db: bool = typer.Option(False, "--bootstrap", help="migrate and load sample data if empty"),
-    sample_data: bool = typer.Option(True, help="with --bootstrap: load a sample world into an empty database"),
+    sample_data: bool = typer.Option(
+        True, help="with --bootstrap: load a sample world into an empty database"
+    ),
 ) -> None:
     """Serve the web app and API."""
     import uvicorn

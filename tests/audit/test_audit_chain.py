@@ -10,8 +10,14 @@ from mainport.identity.principal import system_principal
 
 def _write(session: Session, n: int) -> None:
     for i in range(n):
-        service.record(session=session, actor=system_principal(), action="test.write", entity_type="thing",
-                       entity_id=str(i), detail={"i": i})
+        service.record(
+            session=session,
+            actor=system_principal(),
+            action="test.write",
+            entity_type="thing",
+            entity_id=str(i),
+            detail={"i": i},
+        )
 
 
 def test_intact_chain_verifies(session: Session) -> None:

@@ -7,13 +7,13 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from tests.conftest import PASSWORD, PrincipalFactory
 
 from mainport.config import Settings
 from mainport.database import utcnow
 from mainport.errors import Conflict, NotAuthenticated, PermissionDenied, ValidationFailed
 from mainport.identity import service
 from mainport.identity.models import OrgKind, Role
-from tests.conftest import PASSWORD, PrincipalFactory
 
 
 def _csrf(client: TestClient, path: str = "/login") -> str:
@@ -46,7 +46,10 @@ def test_password_login_logout_and_csrf(app_client: TestClient, principal_factor
     assert r.status_code == 303
     me = app_client.get("/api/v1/me").json()
     assert me == {
-        "username": "anna", "role": "analyst", "organisation": p.org_code, "organisation_kind": "customs",
+        "username": "anna",
+        "role": "analyst",
+        "organisation": p.org_code,
+        "organisation_kind": "customs",
         "node": None,
     }
     # A cookie-authenticated write without the CSRF header is refused.
@@ -97,19 +100,30 @@ def test_bearer_tokens(app_client: TestClient, session: Session, principal_facto
 def test_user_admin_needs_admin_role(session: Session, principal_factory: PrincipalFactory) -> None:
     analyst = principal_factory(Role.analyst)
     admin = principal_factory(Role.admin)
-    org = service.get_or_create_organisation(session=session, code="KMAR", name="KMar", kind=OrgKind.border_police)
+    org = service.get_or_create_organisation(
+        session=session, code="KMAR", name="KMar", kind=OrgKind.border_police
+    )
     with pytest.raises(PermissionDenied):
-        service.create_user(session=session, actor=analyst, username="x1", password=PASSWORD, role=Role.viewer,
-                            organisation=org)
+        service.create_user(
+            session=session,
+            actor=analyst,
+            username="x1",
+            password=PASSWORD,
+            role=Role.viewer,
+            organisation=org,
+        )
     with pytest.raises(ValidationFailed):
-        service.create_user(session=session, actor=admin, username="x1", password="short", role=Role.viewer,
-                            organisation=org)
-    u = service.create_user(session=session, actor=admin, username="x1", password=PASSWORD, role=Role.viewer,
-                            organisation=org)
+        service.create_user(
+            session=session, actor=admin, username="x1", password="short", role=Role.viewer, organisation=org
+        )
+    u = service.create_user(
+        session=session, actor=admin, username="x1", password=PASSWORD, role=Role.viewer, organisation=org
+    )
     assert u.password_hash.startswith("$argon2")
     with pytest.raises(Conflict):
-        service.create_user(session=session, actor=admin, username="x1", password=PASSWORD, role=Role.viewer,
-                            organisation=org)
+        service.create_user(
+            session=session, actor=admin, username="x1", password=PASSWORD, role=Role.viewer, organisation=org
+        )
     with pytest.raises(NotAuthenticated):
         service.authenticate_password(session=session, username="x1", password="wrong password!")
     assert service.authenticate_password(session=session, username="x1", password=PASSWORD).id == u.id

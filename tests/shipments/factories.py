@@ -53,8 +53,13 @@ def journey(
         source="test",
     )
     session.add(decl)
-    steps = [("GTIN", "ECGYE", "CGSA"), ("LOAD", "ECGYE", "CGSA"), ("DISC", "NLRTM", facility),
-             ("GTOT", "NLRTM", facility), ("DROP", "NLRTM", None)]
+    steps = [
+        ("GTIN", "ECGYE", "CGSA"),
+        ("LOAD", "ECGYE", "CGSA"),
+        ("DISC", "NLRTM", facility),
+        ("GTOT", "NLRTM", facility),
+        ("DROP", "NLRTM", None),
+    ]
     for i, (code, loc, fac) in enumerate(steps):
         at = T0 + timedelta(days=i * 4)
         session.add(

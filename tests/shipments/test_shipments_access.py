@@ -17,7 +17,9 @@ from tests.shipments.factories import journey
 Headers = Callable[[Principal], dict[str, str]]
 
 
-def test_customs_sees_declarations_and_reads_are_audited(session: Session, principal_factory: PrincipalFactory) -> None:
+def test_customs_sees_declarations_and_reads_are_audited(
+    session: Session, principal_factory: PrincipalFactory
+) -> None:
     journey(session)
     analyst = principal_factory(Role.analyst)
     rows, total = service.search_declarations(session=session, actor=analyst, q="CSQU3054383")
@@ -57,7 +59,9 @@ def test_api_refuses_no_user_wrong_org_and_serves_the_right_one(
     r = app_client.get("/api/v1/declarations", headers=token_for(terminal))
     assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
     police = principal_factory(Role.viewer, kind=OrgKind.police)
-    r = app_client.get("/api/v1/declarations", params={"hub": "rotterdam", "limit": 10}, headers=token_for(police))
+    r = app_client.get(
+        "/api/v1/declarations", params={"hub": "rotterdam", "limit": 10}, headers=token_for(police)
+    )
     assert r.status_code == 200
     body = r.json()
     assert body["total"] == 1 and body["limit"] == 10 and body["items"][0]["reference"] == decl.reference

@@ -39,4 +39,6 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        return JSONResponse(error_body(f"http_{exc.status_code}", str(exc.detail)), status_code=exc.status_code)
+        return JSONResponse(
+            error_body(f"http_{exc.status_code}", str(exc.detail)), status_code=exc.status_code
+        )

@@ -43,4 +43,6 @@ def entries(session: SessionDep, principal: CurrentUser, page: PageDep) -> list[
 @router.get("/verify", response_model=VerifyOut)
 def verify(session: SessionDep, principal: CurrentUser) -> VerifyOut:
     r = service.verify_for(session=session, actor=principal)
-    return VerifyOut(ok=r.ok, entries=r.entries, head_seq=r.head_seq, head_hash=r.head_hash, problems=r.problems)
+    return VerifyOut(
+        ok=r.ok, entries=r.entries, head_seq=r.head_seq, head_hash=r.head_hash, problems=r.problems
+    )

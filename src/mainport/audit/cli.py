@@ -20,9 +20,12 @@ def verify() -> None:
         report = service.verify(session=session)
     if report.ok:
         console.print(
-            f"[green]audit log intact[/green]: {report.entries} entries, head {report.head_seq} {report.head_hash}"
+            f"[green]audit log intact[/green]: {report.entries} entries, "
+            f"head {report.head_seq} {report.head_hash}"
         )
-        console.print("Record the head hash outside the database to make a later rewrite of the log detectable.")
+        console.print(
+            "Record the head hash outside the database to make a later rewrite of the log detectable."
+        )
         return
     console.print(f"[red]audit log TAMPERED[/red] ({report.entries} entries read):")
     for p in report.problems:
@@ -36,4 +39,7 @@ def list_entries(limit: int = 20) -> None:
 
     with session_scope(get_session_factory()) as session:
         for e in service.list_entries(session=session, actor=system_principal(), limit=limit):
-            console.print(f"{e.seq:>7} {e.at:%Y-%m-%d %H:%M:%S} {e.actor:<20} {e.action:<28} {e.entity_type}:{e.entity_id}")
+            console.print(
+                f"{e.seq:>7} {e.at:%Y-%m-%d %H:%M:%S} {e.actor:<20} {e.action:<28} "
+                f"{e.entity_type}:{e.entity_id}"
+            )

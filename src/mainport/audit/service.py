@@ -32,8 +32,17 @@ def _entry_hash(
     detail: dict[str, Any],
 ) -> str:
     payload = json.dumps(
-        [prev_hash, seq, at.isoformat(timespec="microseconds"), actor, actor_org, action, entity_type,
-         entity_id, detail],
+        [
+            prev_hash,
+            seq,
+            at.isoformat(timespec="microseconds"),
+            actor,
+            actor_org,
+            action,
+            entity_type,
+            entity_id,
+            detail,
+        ],
         sort_keys=True,
         separators=(",", ":"),
         default=str,
@@ -140,7 +149,9 @@ def verify_for(*, session: Session, actor: Principal) -> VerifyReport:
     return verify(session=session)
 
 
-def list_entries(*, session: Session, actor: Principal, limit: int = 100, offset: int = 0) -> list[AuditEntry]:
+def list_entries(
+    *, session: Session, actor: Principal, limit: int = 100, offset: int = 0
+) -> list[AuditEntry]:
     actor.require("audit:read")
     return list(
         session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit).offset(offset))

@@ -35,7 +35,12 @@ def create(
         password = getpass.getpass("password: ")
     with session_scope(get_session_factory()) as session:
         organisation = service.get_or_create_organisation(
-            session=session, code=org, name=org_name or org, kind=org_kind, node_code=node, facility_code=facility
+            session=session,
+            code=org,
+            name=org_name or org,
+            kind=org_kind,
+            node_code=node,
+            facility_code=facility,
         )
         user = service.create_user(
             session=session,
@@ -68,5 +73,7 @@ def list_users() -> None:
     with session_scope(get_session_factory()) as session:
         table = Table("user", "role", "organisation", "kind", "active")
         for u in session.scalars(select(User).order_by(User.username)):
-            table.add_row(u.username, u.role.value, u.organisation.code, u.organisation.kind.value, str(u.active))
+            table.add_row(
+                u.username, u.role.value, u.organisation.code, u.organisation.kind.value, str(u.active)
+            )
     console.print(table)

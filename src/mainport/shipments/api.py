@@ -44,7 +44,10 @@ def list_declarations(
         session=session, actor=principal, q=q, hub=hub, limit=page.limit, offset=page.offset
     )
     return Page(
-        items=[DeclarationOut.model_validate(r) for r in rows], total=total, limit=page.limit, offset=page.offset
+        items=[DeclarationOut.model_validate(r) for r in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
     )
 
 
@@ -66,7 +69,10 @@ def list_containers(
         session=session, actor=principal, q=q, limit=page.limit, offset=page.offset
     )
     return Page(
-        items=[ContainerOut.model_validate(r) for r in rows], total=total, limit=page.limit, offset=page.offset
+        items=[ContainerOut.model_validate(r) for r in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
     )
 
 

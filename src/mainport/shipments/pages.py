@@ -47,7 +47,9 @@ def containers_page(
     q: Annotated[str | None, Query(max_length=20)] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
-    rows, total = service.search_containers(session=session, actor=principal, q=q, limit=PAGE_SIZE, offset=offset)
+    rows, total = service.search_containers(
+        session=session, actor=principal, q=q, limit=PAGE_SIZE, offset=offset
+    )
     ctx = {"rows": rows, "total": total, "q": q or "", "offset": offset, "size": PAGE_SIZE}
     return render(request, "shipments/containers.html", ctx, principal=principal)
 

@@ -53,9 +53,9 @@ def overview(*, session: Session, actor: Principal) -> dict[str, Any]:
     if actor.can("declarations:read"):
         add(session.execute(select(Declaration.hub, func.count()).group_by(Declaration.hub)), "declarations")
     event_q = select(ContainerEvent.hub, func.count()).group_by(ContainerEvent.hub)
-    cont_q = select(ContainerEvent.hub, func.count(func.distinct(ContainerEvent.equipment_reference))).group_by(
-        ContainerEvent.hub
-    )
+    cont_q = select(
+        ContainerEvent.hub, func.count(func.distinct(ContainerEvent.equipment_reference))
+    ).group_by(ContainerEvent.hub)
     if actor.org_kind == OrgKind.terminal:
         event_q = event_q.where(ContainerEvent.facility_code == actor.facility_code)
         cont_q = cont_q.where(ContainerEvent.facility_code == actor.facility_code)
@@ -120,7 +120,10 @@ def get_declaration(*, session: Session, actor: Principal, declaration_id: int) 
     if decl is None:
         raise NotFound(f"no declaration {declaration_id}")
     audit.record(
-        session=session, actor=actor, action="declaration.read", entity_type="declaration",
+        session=session,
+        actor=actor,
+        action="declaration.read",
+        entity_type="declaration",
         entity_id=str(declaration_id),
     )
     return decl
@@ -166,11 +169,17 @@ def container_journey(*, session: Session, actor: Principal, number: str) -> Jou
     if actor.can("declarations:read"):
         declarations = list(
             session.scalars(
-                select(Declaration).where(Declaration.container_number == number).order_by(Declaration.filed_at)
+                select(Declaration)
+                .where(Declaration.container_number == number)
+                .order_by(Declaration.filed_at)
             )
         )
     audit.record(
-        session=session, actor=actor, action="container.journey.read", entity_type="container", entity_id=number,
+        session=session,
+        actor=actor,
+        action="container.journey.read",
+        entity_type="container",
+        entity_id=number,
         detail={"events": len(events), "declarations": len(declarations)},
     )
     return Journey(container=container, events=events, declarations=declarations)
