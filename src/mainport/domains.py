@@ -26,12 +26,12 @@ DOMAINS: tuple[str, ...] = (
 CLI_NAMES = {"imaging": "scan", "targeting": "target", "monitoring": "monitor", "identity": "user"}
 
 
-def domain_modules(kind: str) -> list[tuple[str, ModuleType]]:
-    """Import `mainport.<domain>.<kind>` for every domain that has one."""
+def domain_modules(kind: str, *, all_domains: bool = False) -> list[tuple[str, ModuleType]]:
+    """Import `mainport.<domain>.<kind>` for every enabled domain that has one."""
     found = []
-    # MAINPORT_DOMAINS=identity,audit,... runs the platform with a subset of domains.
+    # MAINPORT_DOMAINS=identity,audit,... serves routes and commands of a subset of domains only.
     wanted = os.environ.get("MAINPORT_DOMAINS")
-    enabled = [d for d in DOMAINS if d in wanted.split(",")] if wanted else DOMAINS
+    enabled = [d for d in DOMAINS if d in wanted.split(",")] if wanted and not all_domains else DOMAINS
     for domain in enabled:
         name = f"mainport.{domain}.{kind}"
         try:
@@ -45,5 +45,5 @@ def domain_modules(kind: str) -> list[tuple[str, ModuleType]]:
 
 
 def load_models() -> None:
-    """Import every domain's models so that `Base.metadata` is complete."""
-    domain_modules("models")
+    """Import every domain's models so that `Base.metadata` is complete (the schema is always whole)."""
+    domain_modules("models", all_domains=True)

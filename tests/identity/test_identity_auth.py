@@ -146,3 +146,24 @@ def test_every_api_route_requires_authentication(app_client: TestClient) -> None
             assert r.status_code == 401, f"{method.upper()} {path} answered {r.status_code} without a user"
             checked += 1
     assert checked >= 5
+
+
+def test_security_headers_on_pages(app_client: TestClient) -> None:
+    r = app_client.get("/login")
+    assert r.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+    assert r.headers["x-request-id"]
+
+
+def test_failed_logins_are_audited_and_throttled(
+    session: Session, principal_factory: PrincipalFactory
+) -> None:
+    principal_factory(Role.analyst, username="dirk")
+    for _ in range(service.MAX_FAILED_LOGINS):
+        with pytest.raises(NotAuthenticated, match="wrong password"):
+            service.login(session=session, username="dirk", password="guess guess guess")
+    # Even the right password is refused while the throttle holds.
+    with pytest.raises(NotAuthenticated, match="too many"):
+        service.login(session=session, username="dirk", password=PASSWORD)
+    later = utcnow() + service.LOGIN_WINDOW + timedelta(seconds=1)
+    assert service.login(session=session, username="dirk", password=PASSWORD, now=later).username == "dirk"

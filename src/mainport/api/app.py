@@ -8,6 +8,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from mainport import __version__
 from mainport.api.errors import install_error_handlers
+from mainport.api.middleware import install_middleware
 from mainport.config import Settings, get_settings
 from mainport.database import build_engine, make_session_factory
 from mainport.domains import domain_modules
@@ -41,6 +42,7 @@ def create_app(
         https_only=settings.secure_cookies,
     )
     install_error_handlers(app)
+    install_middleware(app)
     for _domain, module in domain_modules("api"):
         app.include_router(module.router, prefix="/api/v1")
     from mainport.web import routes as web_routes

@@ -85,3 +85,10 @@ def system_principal() -> Principal:
         org_code="SYSTEM",
         org_kind=OrgKind.customs,
     )
+
+
+def anonymous_principal() -> Principal:
+    """Who acted when nobody is logged in (failed log-ins are audited under this name)."""
+    return Principal(
+        user_id=0, username="anonymous", role=Role.viewer, org_id=0, org_code="-", org_kind=OrgKind.customs
+    )

@@ -7,17 +7,20 @@ import secrets
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mainport.audit import service as audit
+from mainport.audit.models import AuditEntry
 from mainport.database import utcnow
 from mainport.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
 from mainport.identity.models import ApiToken, Organisation, OrgKind, Role, User
 from mainport.identity.passwords import hash_password, verify_password
-from mainport.identity.principal import Principal
+from mainport.identity.principal import Principal, anonymous_principal
 
 TOKEN_PREFIX = "mpt_"
+MAX_FAILED_LOGINS = 10
+LOGIN_WINDOW = timedelta(minutes=15)
 MIN_PASSWORD = 12
 
 
@@ -83,6 +86,34 @@ def create_user(
         entity_type="user",
         entity_id=str(user.id),
         detail={"username": username, "role": role.value, "organisation": organisation.code},
+    )
+    return user
+
+
+def login(*, session: Session, username: str, password: str, now: datetime | None = None) -> User:
+    """Password login with throttling: failed attempts are audited and counted per user name."""
+    now = now or utcnow()
+    since = now - LOGIN_WINDOW
+    failures = session.scalar(
+        select(func.count())
+        .select_from(AuditEntry)
+        .where(AuditEntry.action == "login.failed", AuditEntry.entity_id == username, AuditEntry.at >= since)
+    )
+    if (failures or 0) >= MAX_FAILED_LOGINS:
+        raise NotAuthenticated("too many failed log-ins for this user; try again in 15 minutes")
+    try:
+        user = authenticate_password(session=session, username=username, password=password)
+    except NotAuthenticated:
+        audit.record(
+            session=session,
+            actor=anonymous_principal(),
+            action="login.failed",
+            entity_type="user",
+            entity_id=username,
+        )
+        raise
+    audit.record(
+        session=session, actor=principal_for(user), action="login", entity_type="user", entity_id=str(user.id)
     )
     return user
 

@@ -10,7 +10,6 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from mainport.api.deps import SessionDep, _check_csrf
-from mainport.audit import service as audit
 from mainport.domains import domain_modules
 from mainport.errors import NotAuthenticated
 from mainport.identity import service as identity
@@ -42,18 +41,13 @@ def login(
 ) -> Response:
     _check_csrf(request, csrf_token)
     try:
-        user = identity.authenticate_password(session=session, username=username, password=password)
-    except NotAuthenticated:
+        user = identity.login(session=session, username=username, password=password)
+    except NotAuthenticated as exc:
         return render(
-            request,
-            "login.html",
-            {"next": _safe_next(next), "error": "Unknown user or wrong password."},
-            status_code=401,
+            request, "login.html", {"next": _safe_next(next), "error": exc.message}, status_code=401
         )
     request.session.clear()  # a new session id on login: no session fixation
     request.session["user_id"] = user.id
-    principal = identity.principal_for(user)
-    audit.record(session=session, actor=principal, action="login", entity_type="user", entity_id=str(user.id))
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
