@@ -14,17 +14,57 @@ from mainport.reference.countries import is_country
 from mainport.reference.hs import is_hs6_shape, is_known_hs
 
 FIELDS = (
-    "reference", "filed_at", "amended_at", "amendments", "bill_of_lading",
-    "consignor_eori", "consignor_name", "consignor_country", "consignee_eori", "consignee_name", "consignee_country",
-    "notify_eori", "notify_name", "notify_country", "declarant_eori", "declarant_name", "declarant_country",
-    "carrier", "vessel_imo", "voyage_number", "mode", "place_of_loading", "place_of_discharge", "place_of_delivery",
-    "countries_of_routing", "hs_code", "goods_description", "packages", "package_type", "gross_mass_kg",
-    "container_number", "size_type", "seal_numbers",
+    "reference",
+    "filed_at",
+    "amended_at",
+    "amendments",
+    "bill_of_lading",
+    "consignor_eori",
+    "consignor_name",
+    "consignor_country",
+    "consignee_eori",
+    "consignee_name",
+    "consignee_country",
+    "notify_eori",
+    "notify_name",
+    "notify_country",
+    "declarant_eori",
+    "declarant_name",
+    "declarant_country",
+    "carrier",
+    "vessel_imo",
+    "voyage_number",
+    "mode",
+    "place_of_loading",
+    "place_of_discharge",
+    "place_of_delivery",
+    "countries_of_routing",
+    "hs_code",
+    "goods_description",
+    "packages",
+    "package_type",
+    "gross_mass_kg",
+    "container_number",
+    "size_type",
+    "seal_numbers",
 )
 REQUIRED = (
-    "reference", "filed_at", "bill_of_lading", "consignor_eori", "consignor_name", "consignor_country",
-    "consignee_eori", "consignee_name", "consignee_country", "mode", "place_of_loading", "place_of_discharge",
-    "hs_code", "goods_description", "packages", "gross_mass_kg",
+    "reference",
+    "filed_at",
+    "bill_of_lading",
+    "consignor_eori",
+    "consignor_name",
+    "consignor_country",
+    "consignee_eori",
+    "consignee_name",
+    "consignee_country",
+    "mode",
+    "place_of_loading",
+    "place_of_discharge",
+    "hs_code",
+    "goods_description",
+    "packages",
+    "gross_mass_kg",
 )
 MODES = ("sea", "air", "road")
 ROLES = ("consignor", "consignee", "notify", "declarant")
@@ -97,7 +137,9 @@ def _party(d: dict[str, Any], role: str) -> PartyRef | None:
         raise Invalid(f"{role}_{missing[0]}: required when other {role} fields are given")
     eori = eori.upper()
     if not _EORI.match(eori):
-        raise Invalid(f"{role}_eori: not an EORI number (2-letter country + up to 15 letters/digits; value {eori!r})")
+        raise Invalid(
+            f"{role}_eori: not an EORI number (2-letter country + up to 15 letters/digits; value {eori!r})"
+        )
     country = country.upper()
     if not is_country(country):
         raise Invalid(f"{role}_country: not an ISO 3166 alpha-2 country (value {country!r})")
@@ -113,10 +155,12 @@ def validate(d: dict[str, Any], *, now: datetime) -> ValidDeclaration:
     filed_at = checks.timestamp("filed_at", d.get("filed_at"))
     if filed_at > now + FUTURE_TOLERANCE:
         raise Invalid(f"filed_at: in the future (value {d.get('filed_at')!r})")
-    amended_at = checks.timestamp("amended_at", d["amended_at"]) if d.get("amended_at") not in (None, "") else None
+    amended_at = (
+        checks.timestamp("amended_at", d["amended_at"]) if d.get("amended_at") not in (None, "") else None
+    )
     amendments_value = d.get("amendments")
     try:
-        amendments = int(amendments_value) if amendments_value not in (None, "") else 0  # type: ignore[arg-type]
+        amendments = int(amendments_value) if amendments_value not in (None, "") else 0
     except (TypeError, ValueError):
         raise Invalid(f"amendments: not a whole number (value {amendments_value!r:.60})") from None
     if amendments < 0:
@@ -157,7 +201,9 @@ def validate(d: dict[str, Any], *, now: datetime) -> ValidDeclaration:
         if imo:
             raise Invalid(f"vessel_imo: an air declaration has no vessel (value {imo!r})")
         if gross > MAX_AIR_KG:
-            raise Invalid(f"gross_mass_kg: {gross:g} kg is not plausible for one air consignment (max {MAX_AIR_KG:g})")
+            raise Invalid(
+                f"gross_mass_kg: {gross:g} kg is not plausible for one air consignment (max {MAX_AIR_KG:g})"
+            )
     if mode == "sea":
         if not container:
             raise Invalid("container_number: required for a sea declaration")
@@ -174,8 +220,10 @@ def validate(d: dict[str, Any], *, now: datetime) -> ValidDeclaration:
             raise Invalid(f"size_type: unknown ISO 6346 size-type code (value {size_type!r})")
         payload = st.max_gross_kg - st.tare_kg
         if gross > payload:
-            raise Invalid(f"gross_mass_kg: {gross:g} kg exceeds the payload of a {size_type} "
-                          f"(max gross {st.max_gross_kg} - tare {st.tare_kg} = {payload} kg)")
+            raise Invalid(
+                f"gross_mass_kg: {gross:g} kg exceeds the payload of a {size_type} "
+                f"(max gross {st.max_gross_kg} - tare {st.tare_kg} = {payload} kg)"
+            )
     elif mode == "road" and gross > MAX_ROAD_KG:
         raise Invalid(f"gross_mass_kg: {gross:g} kg is not plausible for one road consignment")
     if imo:

@@ -9,7 +9,9 @@ from mainport.ingest import checks
 from mainport.ingest.checks import Invalid
 from mainport.ingest.dcsa.schema import event_check
 
-EQUIPMENT_CODES = frozenset({"LOAD", "DISC", "GTIN", "GTOT", "STUF", "STRP", "PICK", "DROP", "INSP", "RSEA", "RMVD"})
+EQUIPMENT_CODES = frozenset(
+    {"LOAD", "DISC", "GTIN", "GTOT", "STUF", "STRP", "PICK", "DROP", "INSP", "RSEA", "RMVD"}
+)
 TRANSPORT_CODES = frozenset({"ARRI", "DEPA"})
 IOT_DOOR_CODES = frozenset({"DRO", "DRC"})
 CLASSIFIERS = frozenset({"ACT", "PLN", "EST", "REQ"})
@@ -47,24 +49,29 @@ def to_row(ev: dict[str, Any], *, now: datetime) -> dict[str, Any]:
     if len(event_id) > 100:
         raise Invalid(f"eventID: longer than 100 characters ({len(event_id)})")
     if row["event_classifier"] not in CLASSIFIERS:
-        raise Invalid(f"eventClassifierCode: must be one of ACT, PLN, EST, REQ (value {row['event_classifier']!r})")
+        raise Invalid(
+            f"eventClassifierCode: must be one of ACT, PLN, EST, REQ (value {row['event_classifier']!r})"
+        )
     row["event_id"] = event_id
     at = checks.timestamp("eventDateTime", ev.get("eventDateTime"))
     created_field = "eventCreatedDateTime" if version == "2.2.0" else "eventUpdatedDateTime"
-    created = checks.timestamp(created_field, ev.get(created_field)) if version == "2.2.0" or \
-        ev.get(created_field) is not None else at
+    created = (
+        checks.timestamp(created_field, ev.get(created_field))
+        if version == "2.2.0" or ev.get(created_field) is not None
+        else at
+    )
     if created > now + FUTURE_TOLERANCE:
         raise Invalid(f"{created_field}: in the future ({created.isoformat()})")
     if row["event_classifier"] == "ACT":
         if at > now + FUTURE_TOLERANCE:
             raise Invalid(f"eventDateTime: an actual (ACT) event in the future ({at.isoformat()})")
         if created < at - CREATED_BEFORE_TOLERANCE:
-            raise Invalid(f"{created_field}: an actual (ACT) event created {_hours(at - created)} before it "
-                          f"happened ({created.isoformat()} < {at.isoformat()})")
+            raise Invalid(
+                f"{created_field}: an actual (ACT) event created {_hours(at - created)} before it "
+                f"happened ({created.isoformat()} < {at.isoformat()})"
+            )
     row["event_datetime"], row["event_created_datetime"] = at, created
-    if row["event_type"] in ("EQUIPMENT", "IOT"):
-        row["equipment_reference"] = checks.container_number("equipmentReference", row["equipment_reference"])
-    elif row["equipment_reference"] is not None:
+    if row["event_type"] in ("EQUIPMENT", "IOT") or row["equipment_reference"] is not None:
         row["equipment_reference"] = checks.container_number("equipmentReference", row["equipment_reference"])
     if row["vessel_imo"] is not None:
         row["vessel_imo"] = checks.imo("vesselIMONumber", row["vessel_imo"])
@@ -96,10 +103,20 @@ def _from_v2(ev: dict[str, Any]) -> dict[str, Any]:
     else:
         code = ev["shipmentEventTypeCode"]
     inbound = code in ("DISC", "ARRI")
-    voyage = (tc.get("importVoyageNumber") if inbound else tc.get("exportVoyageNumber")) or \
-        tc.get("exportVoyageNumber") or tc.get("importVoyageNumber") or tc.get("carrierVoyageNumber")
-    locations = [(f, c) for f, c in (("eventLocation.UNLocationCode", loc.get("UNLocationCode")),
-                                     ("transportCall.UNLocationCode", tc.get("UNLocationCode"))) if c]
+    voyage = (
+        (tc.get("importVoyageNumber") if inbound else tc.get("exportVoyageNumber"))
+        or tc.get("exportVoyageNumber")
+        or tc.get("importVoyageNumber")
+        or tc.get("carrierVoyageNumber")
+    )
+    locations = [
+        (f, c)
+        for f, c in (
+            ("eventLocation.UNLocationCode", loc.get("UNLocationCode")),
+            ("transportCall.UNLocationCode", tc.get("UNLocationCode")),
+        )
+        if c
+    ]
     return {
         "event_type": kind,
         "event_classifier": ev["eventClassifierCode"],
@@ -129,19 +146,25 @@ def _from_v3(ev: dict[str, Any]) -> dict[str, Any]:
     elif kind == "SHIPMENT":
         code = ec.get("shipmentEventTypeCode")
         if not isinstance(code, str) or not 3 <= len(code) <= 4:
-            raise Invalid(f"eventClassification.shipmentEventTypeCode: must be a 3-4 letter code (value {code!r})")
+            raise Invalid(
+                f"eventClassification.shipmentEventTypeCode: must be a 3-4 letter code (value {code!r})"
+            )
     elif kind == "IOT":
         code = _get(ev, "iotDetails", "iotEventCode")
         if code not in IOT_DOOR_CODES:
             raise Invalid(f"iotDetails.iotEventCode: only door events DRO/DRC are accepted (value {code!r})")
     else:
-        raise Invalid(f"eventClassification.eventTypeCode: not accepted (value {kind!r}); "
-                      "EQUIPMENT, TRANSPORT, SHIPMENT and IOT door events are")
+        raise Invalid(
+            f"eventClassification.eventTypeCode: not accepted (value {kind!r}); "
+            "EQUIPMENT, TRANSPORT, SHIPMENT and IOT door events are"
+        )
     eq = ev.get("equipmentDetails") or {}
     loc = ev.get("eventLocation") or {}
     tc = _get(ev, "transportDetails", "transportCall") or {}
     inbound = code in ("DISC", "ARRI")
-    first, second = ("importVoyageNumberOrReference", "exportVoyageNumberOrReference")[:: 1 if inbound else -1]
+    first, second = ("importVoyageNumberOrReference", "exportVoyageNumberOrReference")[
+        :: 1 if inbound else -1
+    ]
     voyage = _get(tc, first, "carrierVoyageNumber") or _get(tc, second, "carrierVoyageNumber")
     locations = [("eventLocation.UNLocationCode", loc["UNLocationCode"])] if loc.get("UNLocationCode") else []
     return {

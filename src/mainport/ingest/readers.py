@@ -54,6 +54,10 @@ class _Counting(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
     def readinto(self, b: Any) -> int:
         data = self._raw.read(len(b))
         n = len(data)
@@ -111,17 +115,23 @@ def read_declarations_csv(
 def _csv_record(locator: str, header: list[str], row: list[str], missing: list[str]) -> RawRecord:
     raw = ",".join(row)
     size = len(raw.encode("utf-8", "surrogateescape"))
-    shown = _visible(raw[: RAW_LIMIT]) if size > RAW_LIMIT else _visible(raw)
+    shown = _visible(raw[:RAW_LIMIT]) if size > RAW_LIMIT else _visible(raw)
     if missing:
         shown = orjson.dumps(dict(zip(header, row, strict=False))).decode()[:RAW_LIMIT]
         return RawRecord(locator, shown, None, f"missing column {', '.join(missing)} in the header", size)
     for name, value in zip(header, row, strict=False):
         if len(value) > FIELD_LIMIT:
-            return RawRecord(locator, shown, None, f"{name}: field is {len(value)} characters, limit is "
-                             f"{FIELD_LIMIT}", size)
+            return RawRecord(
+                locator,
+                shown,
+                None,
+                f"{name}: field is {len(value)} characters, limit is {FIELD_LIMIT}",
+                size,
+            )
     if len(row) != len(header):
-        return RawRecord(locator, shown, None, f"ragged row: {len(row)} fields, the header has {len(header)}",
-                         size)
+        return RawRecord(
+            locator, shown, None, f"ragged row: {len(row)} fields, the header has {len(header)}", size
+        )
     bad = _encoding_error(raw)
     if bad:
         field_name = next(h for h, v in zip(header, row, strict=True) if _BAD_BYTES.search(v))
@@ -152,8 +162,14 @@ def _json_record(locator: str, data: bytes) -> RawRecord:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         shown = data[:RAW_LIMIT].decode("utf-8", "replace").strip()
-        return RawRecord(locator, shown, None, f"not valid UTF-8: byte 0x{data[exc.start]:02X} at byte "
-                         f"{exc.start + 1} (Latin-1 or CP1252 text?)", size)
+        return RawRecord(
+            locator,
+            shown,
+            None,
+            f"not valid UTF-8: byte 0x{data[exc.start]:02X} at byte "
+            f"{exc.start + 1} (Latin-1 or CP1252 text?)",
+            size,
+        )
     shown = text[:RAW_LIMIT].strip()
     try:
         parsed = orjson.loads(data)
@@ -164,8 +180,9 @@ def _json_record(locator: str, data: bytes) -> RawRecord:
     return RawRecord(locator, text.strip() if size <= RAW_LIMIT else shown, parsed, None, size)
 
 
-def read_declarations(path: Path, *, required: tuple[str, ...] = (),
-                      progress: Progress | None = None) -> Iterator[RawRecord]:
+def read_declarations(
+    path: Path, *, required: tuple[str, ...] = (), progress: Progress | None = None
+) -> Iterator[RawRecord]:
     """CSV or JSON Lines, by extension (.csv / .jsonl / .ndjson) or by the first character."""
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson", ".json") or (suffix != ".csv" and _first_char(path) == "{"):
@@ -210,11 +227,14 @@ def _array(f: IO[str], buf: str, pos: int, closing: str = "]") -> Iterator[RawRe
             eof = not more
             buf, offset, pos = buf[pos:] + more, offset + pos, 0
             continue
-        if pos >= len(buf):
-            if eof:
-                yield RawRecord(f"end of file at character {offset + pos}", "", None,
-                                f"truncated JSON: the array is not closed with '{closing[0]}'")
-                return
+        if pos >= len(buf) and eof:
+            yield RawRecord(
+                f"end of file at character {offset + pos}",
+                "",
+                None,
+                f"truncated JSON: the array is not closed with '{closing[0]}'",
+            )
+            return
         if buf.startswith(closing[0], pos):
             return
         try:
@@ -227,18 +247,27 @@ def _array(f: IO[str], buf: str, pos: int, closing: str = "]") -> Iterator[RawRe
                 buf, offset, pos = buf[pos:] + more, offset + pos, 0
                 continue
             n += 1
-            end = _element_end(buf, pos)
-            if end is None:
+            bad_end = _element_end(buf, pos)
+            if bad_end is None:
                 rest = buf[pos:]
-                yield RawRecord(f"record {n} at character {offset + pos}", _visible(rest[:RAW_LIMIT]), None,
-                                f"truncated JSON: record {n} is incomplete at the end of the file "
-                                f"({len(rest)} characters; {exc.msg})", len(rest.encode("utf-8", "replace")))
+                yield RawRecord(
+                    f"record {n} at character {offset + pos}",
+                    _visible(rest[:RAW_LIMIT]),
+                    None,
+                    f"truncated JSON: record {n} is incomplete at the end of the file "
+                    f"({len(rest)} characters; {exc.msg})",
+                    len(rest.encode("utf-8", "replace")),
+                )
                 return
-            text = buf[pos:end]
-            yield RawRecord(f"record {n} at character {offset + pos}", _visible(text[:RAW_LIMIT]), None,
-                            f"invalid JSON: {exc.msg} at character {exc.pos - pos + 1} of the record",
-                            len(text.encode("utf-8", "replace")))
-            pos = end
+            text = buf[pos:bad_end]
+            yield RawRecord(
+                f"record {n} at character {offset + pos}",
+                _visible(text[:RAW_LIMIT]),
+                None,
+                f"invalid JSON: {exc.msg} at character {exc.pos - pos + 1} of the record",
+                len(text.encode("utf-8", "replace")),
+            )
+            pos = bad_end
             continue
         n += 1
         want = CHUNK
@@ -297,6 +326,8 @@ def records_from_objects(items: list[Any], prefix: str = "item") -> Iterator[Raw
         size = len(text)
         shown = text[:RAW_LIMIT]
         if not isinstance(item, dict):
-            yield RawRecord(f"{prefix} {i}", shown, None, f"not a JSON object (got {type(item).__name__})", size)
+            yield RawRecord(
+                f"{prefix} {i}", shown, None, f"not a JSON object (got {type(item).__name__})", size
+            )
         else:
             yield RawRecord(f"{prefix} {i}", shown, item, None, size)

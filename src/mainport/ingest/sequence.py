@@ -31,24 +31,31 @@ class SequenceState:
     def load(self, session: Session, rows: list[dict[str, Any]]) -> None:
         if len(self.last_act) > MAX_EQUIPMENT:
             self.last_act.clear()
-        need = {r["equipment_reference"] for r in rows if r["equipment_reference"] and r["event_classifier"] == "ACT"}
+        need = {
+            r["equipment_reference"]
+            for r in rows
+            if r["equipment_reference"] and r["event_classifier"] == "ACT"
+        }
         need -= self.last_act.keys()
         need_list = list(need)
         for i in range(0, len(need_list), 2000):
-            chunk = need_list[i: i + 2000]
+            chunk = need_list[i : i + 2000]
             latest = (
                 select(CE.c.equipment_reference, func.max(CE.c.event_datetime).label("at"))
                 .where(CE.c.equipment_reference.in_(chunk), CE.c.event_classifier == "ACT")
                 .group_by(CE.c.equipment_reference)
                 .subquery()
             )
-            q = select(CE.c.equipment_reference, CE.c.event_datetime, CE.c.type_code, CE.c.unlocode).join(
-                latest, (CE.c.equipment_reference == latest.c.equipment_reference)
-                & (CE.c.event_datetime == latest.c.at)
-            ).where(CE.c.event_classifier == "ACT")
+            q = (
+                select(CE.c.equipment_reference, CE.c.event_datetime, CE.c.type_code, CE.c.unlocode)
+                .join(
+                    latest,
+                    (CE.c.equipment_reference == latest.c.equipment_reference)
+                    & (CE.c.event_datetime == latest.c.at),
+                )
+                .where(CE.c.event_classifier == "ACT")
+            )
             for ref, at, code, loc in session.execute(q):
-                at = ContainerEvent.event_datetime.type.process_result_value(at, session.get_bind().dialect) \
-                    if at.tzinfo is None else at
                 self._see_equipment(ref, at, code, loc)
         vessels = {r["vessel_imo"] for r in rows if r["vessel_imo"]} - self.vessels_loaded
         if vessels:
@@ -58,8 +65,6 @@ class SequenceState:
                 .group_by(CE.c.vessel_imo, CE.c.voyage_number, CE.c.unlocode)
             )
             for imo, voyage, loc, at in session.execute(q2):
-                at = ContainerEvent.event_datetime.type.process_result_value(at, session.get_bind().dialect) \
-                    if at.tzinfo is None else at
                 self._see_departure((imo, voyage, loc), at)
             self.vessels_loaded |= vessels
 
@@ -82,13 +87,17 @@ class SequenceState:
         if code in ("LOAD", "DISC") and row["vessel_imo"]:
             dep = self.departures.get((row["vessel_imo"], row["voyage_number"], loc))
             if dep is not None and at > dep:
-                return (f"out of sequence: {code} at {at.isoformat()} on vessel {row['vessel_imo']} voyage "
-                        f"{row['voyage_number']} at {loc}, after the vessel departed (DEPA {dep.isoformat()})")
+                return (
+                    f"out of sequence: {code} at {at.isoformat()} on vessel {row['vessel_imo']} voyage "
+                    f"{row['voyage_number']} at {loc}, after the vessel departed (DEPA {dep.isoformat()})"
+                )
         if code == "LOAD" and ref:
             last = self.last_act.get(ref)
             if last is not None and last[1] == "GTOT" and last[2] == loc and last[0] < at:
-                return (f"out of sequence: LOAD of {ref} at {loc} {at.isoformat()} after it gated out there "
-                        f"(GTOT {last[0].isoformat()}) without a gate-in")
+                return (
+                    f"out of sequence: LOAD of {ref} at {loc} {at.isoformat()} after it gated out there "
+                    f"(GTOT {last[0].isoformat()}) without a gate-in"
+                )
         if ref:
             self._see_equipment(ref, at, code, loc)
         if code == "DEPA" and row["vessel_imo"]:

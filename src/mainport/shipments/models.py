@@ -128,6 +128,7 @@ class ContainerEvent(Base):
     __table_args__ = (
         Index("ix_container_event_equipment_time", "equipment_reference", "event_datetime"),
         Index("ix_container_event_hub_time", "hub", "event_datetime"),
+        Index("ix_container_event_vessel_voyage", "vessel_imo", "voyage_number"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

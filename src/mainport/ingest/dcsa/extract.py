@@ -13,8 +13,10 @@ from typing import Any
 import yaml
 
 HERE = Path(__file__).resolve().parent
-ROOTS = {"tnt_v2_2_0.json": ("TNT_v2.2.0-resolved.yaml", "inline_response_200"),
-         "tnt_v3_0_0.json": ("TNT_v3.0.0.yaml", "Event")}
+ROOTS = {
+    "tnt_v2_2_0.json": ("TNT_v2.2.0-resolved.yaml", "inline_response_200"),
+    "tnt_v3_0_0.json": ("TNT_v3.0.0.yaml", "Event"),
+}
 DROP = {"description", "example", "examples"}
 
 

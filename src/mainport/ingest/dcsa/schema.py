@@ -1,7 +1,7 @@
 """A small compiler from the DCSA event JSON Schemas (OpenAPI 3.0 subset) to fast Python validators.
 
-Why not jsonschema on the hot path: the resolved 2.2.0 event schema is ~40 nested allOf's per event, which costs
-hundreds of microseconds per event in jsonschema. Here allOf's are flattened once into one object check per
+Why not jsonschema on the hot path: the resolved 2.2.0 event schema is ~40 nested allOf's per event,
+which costs hundreds of microseconds per event in jsonschema. Here allOf's are flattened once into one object check per
 level, and the top-level oneOf is dispatched on its discriminator (each branch requires `eventType` with a
 disjoint enum, so exactly one branch can match - checked when compiling). tests/ingest/test_dcsa_schema.py shows
 that this validator agrees with jsonschema (Draft 4, the base of OpenAPI 3.0) on the examples and broken events.
@@ -20,27 +20,31 @@ from typing import Any
 Check = Callable[[Any], str | None]  # None when valid, else a message naming the path and the problem
 
 VERSIONS = {"2.2.0": "tnt_v2_2_0.json", "3.0.0": "tnt_v3_0_0.json"}
-_IGNORED = {"description", "example", "examples", "format", "nullable", "deprecated", "discriminator", "default",
-            "readOnly", "writeOnly", "title"}
-_SUPPORTED = {"type", "enum", "maxLength", "maxItems", "required", "properties", "items", "allOf", "$ref", "oneOf"}
-
-
-def _type_ok(kind: str, x: Any) -> bool:
-    if kind == "string":
-        return isinstance(x, str)
-    if kind == "object":
-        return isinstance(x, dict)
-    if kind == "array":
-        return isinstance(x, list)
-    if kind == "integer":
-        return isinstance(x, int) and not isinstance(x, bool)
-    if kind == "number":
-        return isinstance(x, int | float) and not isinstance(x, bool)
-    if kind == "boolean":
-        return isinstance(x, bool)
-    if kind == "null":
-        return x is None
-    raise ValueError(f"unsupported type {kind!r}")
+_IGNORED = {
+    "description",
+    "example",
+    "examples",
+    "format",
+    "nullable",
+    "deprecated",
+    "discriminator",
+    "default",
+    "readOnly",
+    "writeOnly",
+    "title",
+}
+_SUPPORTED = {
+    "type",
+    "enum",
+    "maxLength",
+    "maxItems",
+    "required",
+    "properties",
+    "items",
+    "allOf",
+    "$ref",
+    "oneOf",
+}
 
 
 class _Compiler:
@@ -88,9 +92,11 @@ class _Compiler:
         checks = [self.compile([b]) for b in branches]
         key, table = self._discriminator(branches)
         if key is None:
+
             def count(x: Any) -> str | None:
                 ok = sum(1 for c in checks if c(x) is None)
                 return None if ok == 1 else f"matches {ok} of the oneOf alternatives, need exactly 1"
+
             return count
         names = sorted(table)
 
@@ -102,7 +108,8 @@ class _Compiler:
                     return "must be an object"
                 return f"{key}: must be one of {names}, got {value!r}" if key in x else f"{key}: required"
             return check(x)
-        table = {v: checks[i] for v, i in table.items()}  # type: ignore[misc]
+
+        table = {v: checks[i] for v, i in table.items()}
         return dispatch
 
     def _discriminator(self, branches: list[dict[str, Any]]) -> tuple[str | None, dict[str, Any]]:
@@ -119,8 +126,12 @@ class _Compiler:
         for key in sorted(candidates or ()):
             table: dict[str, int] = {}
             for i, atoms in enumerate(flat):
-                enums = [a2["enum"] for a in atoms for name, a2 in a.get("properties", {}).items()
-                         if name == key and "enum" in a2]
+                enums = [
+                    a2["enum"]
+                    for a in atoms
+                    for name, a2 in a.get("properties", {}).items()
+                    if name == key and "enum" in a2
+                ]
                 if not enums or not all(isinstance(v, str) for e in enums for v in e):
                     break
                 allowed = set(enums[0]).intersection(*enums[1:])
@@ -130,6 +141,25 @@ class _Compiler:
             else:
                 return key, table
         return None, {}
+
+
+_PYTYPES: dict[str, frozenset[type]] = {
+    "string": frozenset({str}),
+    "object": frozenset({dict}),
+    "array": frozenset({list}),
+    "integer": frozenset({int}),
+    "number": frozenset({int, float}),
+    "boolean": frozenset({bool}),
+    "null": frozenset({type(None)}),
+}
+
+
+def _join(name: str, err: str) -> str:
+    """Prefix a child's message with its property name: 'a.b: problem' or 'a: problem'."""
+    head = err.split(" ", 1)[0]
+    if head.endswith(":") or head.startswith("["):
+        return f"{name}{'' if head.startswith('[') else '.'}{err}"
+    return f"{name}: {err}"
 
 
 def _make_check(
@@ -142,33 +172,72 @@ def _make_check(
     item_check: Check | None,
     one_of_checks: list[Check],
 ) -> Check:
+    # Exact type sets: values come from JSON parsers, so there are no subclasses (and bool is not an integer).
+    allowed: frozenset[type] | None = None
+    for t in types:
+        if t not in _PYTYPES:
+            raise ValueError(f"unsupported type {t!r}")
+        allowed = _PYTYPES[t] if allowed is None else allowed & _PYTYPES[t]
+    type_name = "/".join(dict.fromkeys(types))
+    enum_sets = [frozenset((type(v), v) for v in e) for e in enums]
+    props = dict(prop_checks)
+    leaf = not (required or props or item_check or one_of_checks or max_items is not None)
+
+    if leaf and not enum_sets:
+        if allowed is None and max_len is None:
+            return lambda x: None
+        if max_len is None:
+
+            def typed(x: Any) -> str | None:
+                if type(x) not in allowed:  # type: ignore[operator]
+                    return f"must be of type {type_name}, got {type(x).__name__}"
+                return None
+
+            return typed
+        if allowed == _PYTYPES["string"]:
+
+            def short_string(x: Any) -> str | None:
+                if type(x) is not str:
+                    return f"must be of type string, got {type(x).__name__}"
+                if len(x) > max_len:
+                    return f"longer than {max_len} characters ({len(x)})"
+                return None
+
+            return short_string
+
     def check(x: Any) -> str | None:
-        for t in types:
-            if not _type_ok(t, x):
-                return f"must be of type {t}, got {type(x).__name__}"
-        for e in enums:
-            if not any(x == v and type(x) is type(v) for v in e):
-                return f"must be one of {e}, got {x!r}"
-        if max_len is not None and isinstance(x, str) and len(x) > max_len:
-            return f"longer than {max_len} characters ({len(x)})"
-        if isinstance(x, dict):
+        tx = type(x)
+        if allowed is not None and tx not in allowed:
+            return f"must be of type {type_name}, got {tx.__name__}"
+        for e, raw in zip(enum_sets, enums, strict=True):
+            try:
+                ok = (tx, x) in e
+            except TypeError:  # unhashable (object/array) values are never in a string enum
+                ok = any(x == v and tx is type(v) for v in raw)
+            if not ok:
+                return f"must be one of {raw}, got {x!r:.80}"
+        if tx is str:
+            if max_len is not None and len(x) > max_len:
+                return f"longer than {max_len} characters ({len(x)})"
+        elif tx is dict:
             for r in required:
                 if r not in x:
                     return f"{r}: required"
-            for name, sub in prop_checks:
-                if name in x:
-                    err = sub(x[name])
-                    if err is not None:
-                        return f"{name}.{err}" if err[0] != "[" and ":" in err.split(" ", 1)[0] else \
-                            f"{name}{'' if err[0] == '[' else ': '}{err}"
-        elif isinstance(x, list):
+            if props:
+                for k, v in x.items():
+                    sub = props.get(k)
+                    if sub is not None:
+                        err = sub(v)
+                        if err is not None:
+                            return _join(k, err)
+        elif tx is list:
             if max_items is not None and len(x) > max_items:
                 return f"more than {max_items} items ({len(x)})"
             if item_check is not None:
                 for i, item in enumerate(x):
                     err = item_check(item)
                     if err is not None:
-                        return f"[{i}]{'.' if ':' in err.split(' ', 1)[0] else ': '}{err}"
+                        return _join(f"[{i}]", err)
         for one_of in one_of_checks:
             err = one_of(x)
             if err is not None:

@@ -1,0 +1,80 @@
+"""Ingest API: batches of declarations and DCSA events, and the quarantine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body
+
+from mainport.api.deps import CurrentUser, SessionDep
+from mainport.api.pagination import Page, PageDep
+from mainport.errors import ValidationFailed
+from mainport.ingest import service
+from mainport.ingest.readers import records_from_objects
+from mainport.ingest.schemas import QuarantinedDetail, QuarantinedOut, ReconciliationOut, RetryIn
+
+router = APIRouter(tags=["ingest"])
+MAX_BATCH = 10_000
+
+
+def _items(body: Any, key: str) -> list[Any]:
+    items = body.get(key) if isinstance(body, dict) else body
+    if not isinstance(items, list):
+        raise ValidationFailed(f"expected a JSON array or an object with a {key!r} array")
+    if len(items) > MAX_BATCH:
+        raise ValidationFailed(f"at most {MAX_BATCH} records per request, got {len(items)}")
+    return items
+
+
+@router.post("/declarations", response_model=ReconciliationOut)
+def post_declarations(session: SessionDep, user: CurrentUser, body: Any = Body(...)) -> dict[str, Any]:
+    recon = service.ingest_declarations(
+        session=session,
+        actor=user,
+        source=f"api:{user.username}",
+        records=records_from_objects(_items(body, "declarations")),
+    )
+    return recon.summary()
+
+
+@router.post("/events", response_model=ReconciliationOut)
+def post_events(session: SessionDep, user: CurrentUser, body: Any = Body(...)) -> dict[str, Any]:
+    recon = service.ingest_events(
+        session=session,
+        actor=user,
+        source=f"api:{user.username}",
+        records=records_from_objects(_items(body, "events")),
+    )
+    return recon.summary()
+
+
+@router.get("/quarantine", response_model=Page[QuarantinedOut])
+def get_quarantine(
+    session: SessionDep, user: CurrentUser, page: PageDep, kind: str | None = None, status: str = "open"
+) -> Page[QuarantinedOut]:
+    items, total = service.list_quarantine(
+        session=session, actor=user, kind=kind, status=status, limit=page.limit, offset=page.offset
+    )
+    return Page(
+        items=[QuarantinedOut.model_validate(i) for i in items],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.get("/quarantine/{record_id}", response_model=QuarantinedDetail)
+def get_quarantined(record_id: int, session: SessionDep, user: CurrentUser) -> QuarantinedDetail:
+    return QuarantinedDetail.model_validate(
+        service.get_quarantined(session=session, actor=user, record_id=record_id)
+    )
+
+
+@router.post("/quarantine/{record_id}/retry", response_model=ReconciliationOut)
+def retry(
+    record_id: int, session: SessionDep, user: CurrentUser, body: RetryIn | None = None
+) -> dict[str, Any]:
+    recon = service.retry_quarantined(
+        session=session, actor=user, ids=[record_id], fixed_raw=body.fixed_raw if body else None
+    )
+    return recon.summary()

@@ -1,0 +1,102 @@
+"""`mainport ingest declarations|events FILE`: thin wrapper around jobs.ingest_file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from mainport.identity.principal import Principal, system_principal
+from mainport.ingest.jobs import Kind, ingest_file
+from mainport.ingest.records import Reconciliation
+
+app = typer.Typer(help="Ingest declarations and DCSA events (validated; bad records are quarantined).")
+err = Console(stderr=True)
+
+
+def session_factory() -> sessionmaker[Session]:
+    from mainport.database.runtime import get_session_factory
+
+    return get_session_factory()
+
+
+def resolve_actor(factory: sessionmaker[Session], username: str | None) -> Principal:
+    if username is None:
+        return system_principal()
+    from mainport.identity import service as identity
+    from mainport.identity.models import User
+
+    with factory() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise typer.BadParameter(f"no user {username!r}")
+        return identity.principal_for(user)
+
+
+def _run(kind: Kind, path: Path, as_json: bool, batch_size: int, as_user: str | None) -> None:
+    factory = session_factory()
+    actor = resolve_actor(factory, as_user)
+    if as_json:
+        recon = ingest_file(session_factory=factory, actor=actor, kind=kind, path=path, batch_size=batch_size)
+        typer.echo(json.dumps(recon.summary()))
+        return
+    columns = (
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err) as bar:
+        task = bar.add_task(f"{kind} {path.name}", total=path.stat().st_size)
+        recon = ingest_file(
+            session_factory=factory,
+            actor=actor,
+            kind=kind,
+            path=path,
+            batch_size=batch_size,
+            progress=lambda n: bar.advance(task, n),
+        )
+    _print(recon)
+
+
+def _print(recon: Reconciliation) -> None:
+    out = Console()
+    out.print(
+        f"[bold]{recon.kind}[/] from {recon.source}: received {recon.received}, stored {recon.stored} "
+        f"(of which updated {recon.updated}), duplicates {recon.duplicates}, quarantined {recon.quarantined}"
+        f" - {'balanced' if recon.balanced else '[red]NOT balanced[/]'}; {recon.elapsed_s:.1f} s, "
+        f"{recon.rate:,.0f} records/s (run {recon.run_id})"
+    )
+    for p in recon.problems[:20]:
+        out.print(f"  quarantined #{p.quarantine_id} {p.locator}: {p.reason}", markup=False)
+    if len(recon.problems) > 20:
+        out.print(f"  ... {recon.quarantined - 20} more (mainport quarantine list)")
+
+
+FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object with the reconciliation.")]
+BatchOpt = Annotated[int, typer.Option("--batch-size", min=1, help="Records per transaction.")]
+UserOpt = Annotated[str | None, typer.Option("--as-user", help="Act as this user instead of the system.")]
+
+
+@app.command("declarations")
+def declarations(
+    path: FileArg, as_json: JsonOpt = False, batch_size: BatchOpt = 5000, as_user: UserOpt = None
+) -> None:
+    """Ingest a declarations file (CSV with header, or JSON Lines)."""
+    _run("declarations", path, as_json, batch_size, as_user)
+
+
+@app.command("events")
+def events(
+    path: FileArg, as_json: JsonOpt = False, batch_size: BatchOpt = 5000, as_user: UserOpt = None
+) -> None:
+    """Ingest DCSA events (JSON array, {"events": [...]} or JSON Lines)."""
+    _run("events", path, as_json, batch_size, as_user)

@@ -1,0 +1,479 @@
+"""Ingest services: validate, de-duplicate, store in bulk, quarantine, reconcile. They flush, never commit."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from mainport.audit.service import record as audit
+from mainport.database import utcnow
+from mainport.errors import NotFound, ValidationFailed
+from mainport.identity.principal import Principal
+from mainport.ingest import declarations as decl
+from mainport.ingest.checks import Invalid
+from mainport.ingest.events import to_row
+from mainport.ingest.models import IngestRun, QuarantinedRecord
+from mainport.ingest.records import RAW_LIMIT, Problem, RawRecord, Reconciliation
+from mainport.ingest.sequence import SequenceState
+from mainport.shipments.models import ContainerEvent, Declaration, Party
+
+KINDS = {"declarations": "declaration", "events": "event"}
+PERMISSION = {"declaration": "declarations:write", "event": "events:write"}
+CE = ContainerEvent.__table__
+DECL = Declaration.__table__
+PARTY = Party.__table__
+QR = QuarantinedRecord.__table__
+_IN_CHUNK = 2000
+
+
+@dataclass(slots=True)
+class _Bad:
+    record: RawRecord
+    reason: str
+
+
+def _chunks(items: Sequence[Any], n: int = _IN_CHUNK) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), n):
+        yield items[i : i + n]
+
+
+# --- events ------------------------------------------------------------------------------------------------
+
+
+def ingest_events(
+    *,
+    session: Session,
+    actor: Principal,
+    records: Iterable[RawRecord],
+    source: str,
+    state: SequenceState | None = None,
+) -> Reconciliation:
+    """Validate and store one batch of DCSA events; one audit entry for the batch."""
+    actor.require("events:write")
+    started = time.perf_counter()
+    recon, bad, rows = _events(
+        session=session, records=records, source=source, state=state or SequenceState()
+    )
+    _insert_events(session, rows)
+    _quarantine(session, "event", source, bad, recon)
+    recon.elapsed_s = time.perf_counter() - started
+    _audit_batch(session, actor, recon)
+    return recon
+
+
+def _events(
+    *, session: Session, records: Iterable[RawRecord], source: str, state: SequenceState
+) -> tuple[Reconciliation, list[_Bad], list[dict[str, Any]]]:
+    recon = Reconciliation("events", source)
+    bad: list[_Bad] = []
+    candidates: list[tuple[RawRecord, dict[str, Any]]] = []
+    seen: set[str] = set()
+    now = utcnow()
+    for rec in records:
+        recon.received += 1
+        if rec.error is not None:
+            bad.append(_Bad(rec, rec.error))
+            continue
+        try:
+            row = to_row(rec.parsed, now=now)
+        except Invalid as exc:
+            bad.append(_Bad(rec, str(exc)))
+            continue
+        if row["event_id"] in seen:
+            recon.duplicates += 1
+            continue
+        seen.add(row["event_id"])
+        payload = rec.raw_text if (rec.raw_size or 0) <= RAW_LIMIT else orjson.dumps(rec.parsed).decode()
+        row["payload"] = payload
+        row["source"] = source
+        candidates.append((rec, row))
+    stored = _existing_event_ids(session, [r["event_id"] for _, r in candidates])
+    rows: list[dict[str, Any]] = []
+    fresh = [(rec, r) for rec, r in candidates if r["event_id"] not in stored]
+    recon.duplicates += len(candidates) - len(fresh)
+    state.load(session, [r for _, r in fresh])
+    for rec, row in fresh:
+        reason = state.check(row)
+        if reason is not None:
+            bad.append(_Bad(rec, reason))
+            continue
+        row["received_at"] = now
+        rows.append(row)
+    recon.stored += len(rows)
+    return recon, bad, rows
+
+
+def _existing_event_ids(session: Session, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(ids):
+        found.update(session.scalars(select(CE.c.event_id).where(CE.c.event_id.in_(chunk))))
+    return found
+
+
+_EVENT_COLUMNS = (
+    "event_id",
+    "event_type",
+    "event_classifier",
+    "type_code",
+    "event_datetime",
+    "event_created_datetime",
+    "equipment_reference",
+    "empty_indicator",
+    "unlocode",
+    "facility_code",
+    "vessel_imo",
+    "voyage_number",
+    "seals",
+    "hub",
+    "source",
+    "payload",
+    "received_at",
+)
+
+
+def _insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        _copy_events(session, rows)
+        return
+    # Plain DBAPI executemany: the payload is bound as the JSON text received (no re-serialising) and
+    # times in the format SQLAlchemy's SQLite DateTime uses (naive UTC).
+    cols = ", ".join(_EVENT_COLUMNS)
+    sql = f"INSERT INTO container_event ({cols}) VALUES ({', '.join('?' * len(_EVENT_COLUMNS))})"
+    conn.exec_driver_sql(sql, [tuple(_sqlite_value(c, row[c]) for c in _EVENT_COLUMNS) for row in rows])
+
+
+def _sqlite_value(column: str, value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    if column == "seals":
+        return orjson.dumps(value).decode()
+    return value
+
+
+def _copy_events(session: Session, rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL: COPY is several times faster than INSERT for bulk rows."""
+    dbapi = session.connection().connection.driver_connection
+    cols = ", ".join(_EVENT_COLUMNS)
+    with dbapi.cursor() as cur, cur.copy(f"COPY container_event ({cols}) FROM STDIN") as copy:  # type: ignore[union-attr]
+        for row in rows:
+            copy.write_row(
+                [orjson.dumps(row[c]).decode() if c == "seals" else row[c] for c in _EVENT_COLUMNS]
+            )
+
+
+# --- declarations --------------------------------------------------------------------------------------------
+
+
+def ingest_declarations(
+    *, session: Session, actor: Principal, records: Iterable[RawRecord], source: str
+) -> Reconciliation:
+    """Validate and store one batch of declarations (amendments update); one audit entry for the batch."""
+    actor.require("declarations:write")
+    started = time.perf_counter()
+    recon, bad = _declarations(session=session, records=records, source=source)
+    _quarantine(session, "declaration", source, bad, recon)
+    recon.elapsed_s = time.perf_counter() - started
+    _audit_batch(session, actor, recon)
+    return recon
+
+
+def _declarations(
+    *, session: Session, records: Iterable[RawRecord], source: str
+) -> tuple[Reconciliation, list[_Bad]]:
+    recon = Reconciliation("declarations", source)
+    bad: list[_Bad] = []
+    latest: dict[str, decl.ValidDeclaration] = {}
+    now = utcnow()
+    for rec in records:
+        recon.received += 1
+        if rec.error is not None:
+            bad.append(_Bad(rec, rec.error))
+            continue
+        try:
+            valid = decl.validate(rec.parsed, now=now)
+        except Invalid as exc:
+            bad.append(_Bad(rec, str(exc)))
+            continue
+        ref = valid.row["reference"]
+        prior = latest.get(ref)
+        if prior is not None:
+            recon.duplicates += 1  # one of the two versions is not stored: the lower amendment
+            if valid.row["amendments"] <= prior.row["amendments"]:
+                continue
+        latest[ref] = valid
+    if not latest:
+        return recon, bad
+    existing: dict[str, tuple[int, int]] = {}
+    refs = list(latest)
+    for chunk in _chunks(refs):
+        for ref, id_, amendments in session.execute(
+            select(DECL.c.reference, DECL.c.id, DECL.c.amendments).where(DECL.c.reference.in_(chunk))
+        ):
+            existing[ref] = (id_, amendments)
+    party_ids = _upsert_parties(session, latest.values())
+    new_rows, updates = [], []
+    for ref, valid in latest.items():
+        row = dict(valid.row)
+        for role in decl.ROLES:
+            party = valid.parties.get(role)
+            row[f"{role}_id"] = party_ids[party.eori] if party else None
+        row["source"] = source
+        row["received_at"] = now
+        if ref not in existing:
+            new_rows.append(row)
+        elif row["amendments"] > existing[ref][1]:
+            row["id"] = existing[ref][0]
+            updates.append(row)
+        else:
+            recon.duplicates += 1
+    if new_rows:
+        session.execute(insert(Declaration), new_rows)
+    for row in updates:
+        session.execute(update(Declaration).where(Declaration.id == row.pop("id")).values(**row))
+    recon.stored += len(new_rows) + len(updates)
+    recon.updated += len(updates)
+    return recon, bad
+
+
+def _upsert_parties(session: Session, valid: Iterable[decl.ValidDeclaration]) -> dict[str, int]:
+    """Parties by EORI: insert new ones; first_seen is the earliest filed_at seen."""
+    first: dict[str, tuple[decl.PartyRef, Any]] = {}
+    for v in valid:
+        for party in v.parties.values():
+            seen = first.get(party.eori)
+            if seen is None or v.row["filed_at"] < seen[1]:
+                first[party.eori] = (party, v.row["filed_at"])
+    ids: dict[str, int] = {}
+    earlier: dict[str, Any] = {}
+    for chunk in _chunks(list(first)):
+        for id_, eori, seen_at in session.execute(
+            select(PARTY.c.id, PARTY.c.eori, Party.first_seen).where(PARTY.c.eori.in_(chunk))
+        ):
+            ids[eori] = id_
+            earlier[eori] = seen_at
+    new = [
+        {"eori": e, "name": p.name, "country": p.country, "first_seen": at}
+        for e, (p, at) in first.items()
+        if e not in ids
+    ]
+    if new:
+        session.execute(insert(Party), new)
+        for chunk in _chunks([r["eori"] for r in new]):
+            ids.update(
+                {
+                    e: i
+                    for i, e in session.execute(
+                        select(PARTY.c.id, PARTY.c.eori).where(PARTY.c.eori.in_(chunk))
+                    )
+                }
+            )
+    for eori, seen_at in earlier.items():
+        if first[eori][1] < seen_at:
+            session.execute(update(Party).where(Party.id == ids[eori]).values(first_seen=first[eori][1]))
+    return ids
+
+
+# --- quarantine, audit, runs ---------------------------------------------------------------------------------
+
+
+def _quarantine(session: Session, kind: str, source: str, bad: list[_Bad], recon: Reconciliation) -> None:
+    recon.quarantined += len(bad)
+    if not bad:
+        return
+    now = utcnow()
+    rows = [
+        {
+            "kind": kind,
+            "source": source[:300],
+            "locator": b.record.locator[:64],
+            "raw": b.record.raw_text[:RAW_LIMIT],
+            "raw_size": b.record.raw_size
+            if b.record.raw_size is not None
+            else len(b.record.raw_text.encode()),
+            "reason": b.reason,
+            "status": "open",
+            "received_at": now,
+            "retries": 0,
+        }
+        for b in bad
+    ]
+    ids = session.scalars(
+        insert(QuarantinedRecord).returning(QuarantinedRecord.id, sort_by_parameter_order=True), rows
+    ).all()
+    room = recon.max_problems - len(recon.problems)
+    recon.problems.extend(
+        Problem(b.record.locator, b.reason, i) for b, i in list(zip(bad, ids, strict=True))[:room]
+    )
+
+
+def _audit_batch(session: Session, actor: Principal, recon: Reconciliation) -> None:
+    audit(
+        session=session,
+        actor=actor,
+        action=f"ingest.{recon.kind}",
+        entity_type="ingest_batch",
+        entity_id=recon.source[:200],
+        detail={k: v for k, v in recon.summary().items() if k not in ("problems", "kind", "source")},
+    )
+
+
+def start_run(*, session: Session, actor: Principal, kind: str, source: str) -> int:
+    actor.require(PERMISSION[KINDS[kind]])
+    run = IngestRun(kind=kind, source=source[:300], actor=actor.username, summary={})
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def finish_run(*, session: Session, run_id: int, recon: Reconciliation) -> None:
+    recon.check()
+    run = session.get(IngestRun, run_id)
+    if run is None:
+        raise NotFound(f"ingest run {run_id} not found")
+    run.finished_at = utcnow()
+    run.received, run.stored, run.duplicates, run.quarantined = (
+        recon.received,
+        recon.stored,
+        recon.duplicates,
+        recon.quarantined,
+    )
+    summary = recon.summary()
+    summary["problems"] = summary["problems"][:50]
+    run.summary = summary
+    session.flush()
+
+
+# --- quarantine operations -------------------------------------------------------------------------------------
+
+
+def list_quarantine(
+    *,
+    session: Session,
+    actor: Principal,
+    kind: str | None = None,
+    status: str | None = "open",
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[QuarantinedRecord], int]:
+    actor.require("quarantine:read")
+    q = select(QuarantinedRecord)
+    if kind:
+        q = q.where(QuarantinedRecord.kind == kind)
+    if status:
+        q = q.where(QuarantinedRecord.status == status)
+    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    items = list(session.scalars(q.order_by(QuarantinedRecord.id).limit(limit).offset(offset)))
+    return items, total
+
+
+def get_quarantined(*, session: Session, actor: Principal, record_id: int) -> QuarantinedRecord:
+    actor.require("quarantine:read")
+    found = session.get(QuarantinedRecord, record_id)
+    if found is None:
+        raise NotFound(f"quarantined record {record_id} not found")
+    return found
+
+
+def retry_quarantined(
+    *,
+    session: Session,
+    actor: Principal,
+    ids: Sequence[int] | None = None,
+    all_open: bool = False,
+    fixed_raw: str | None = None,
+    kind: str | None = None,
+) -> Reconciliation:
+    """Validate open quarantined records again (optionally one with an operator-corrected payload).
+
+    Stored (or found to be duplicates): status 'replayed'. Still bad: stays open with the new reason.
+    """
+    actor.require("quarantine:write")
+    if fixed_raw is not None and (all_open or not ids or len(ids) != 1):
+        raise ValidationFailed("a corrected payload applies to exactly one quarantined record")
+    q = select(QuarantinedRecord).where(QuarantinedRecord.status == "open")
+    if not all_open:
+        q = q.where(QuarantinedRecord.id.in_(list(ids or [])))
+    elif kind:
+        q = q.where(QuarantinedRecord.kind == kind)
+    items = list(session.scalars(q.order_by(QuarantinedRecord.id)))
+    if ids and not all_open and len(items) != len(set(ids)):
+        missing = set(ids) - {i.id for i in items}
+        raise NotFound(f"no open quarantined record with id {sorted(missing)}")
+    total = Reconciliation("retry", "quarantine")
+    for item in items:
+        raw = fixed_raw if fixed_raw is not None else item.raw
+        rec = _reparse(f"quarantine {item.id}", raw)
+        permission = PERMISSION.get(item.kind)
+        if permission is None:
+            raise ValidationFailed(f"records of kind {item.kind!r} are not retried here")
+        actor.require(permission)
+        if item.kind == "event":
+            recon, bad, rows = _events(
+                session=session, records=[rec], source=item.source, state=SequenceState()
+            )
+            _insert_events(session, rows)
+        else:
+            recon, bad = _declarations(session=session, records=[rec], source=item.source)
+        item.retries += 1
+        if fixed_raw is not None:
+            item.raw, item.raw_size = raw[:RAW_LIMIT], len(raw.encode())
+        if bad:
+            item.reason = bad[0].reason
+            recon.quarantined = 1
+            recon.problems.append(Problem(rec.locator, bad[0].reason, item.id))
+        else:
+            item.status, item.resolved_at = "replayed", utcnow()
+        total.add(recon)
+    session.flush()
+    audit(
+        session=session,
+        actor=actor,
+        action="quarantine.retry",
+        entity_type="quarantined_record",
+        entity_id=",".join(str(i.id) for i in items)[:200] or "-",
+        detail={
+            "stored": total.stored,
+            "duplicates": total.duplicates,
+            "still_quarantined": total.quarantined,
+            "corrected": fixed_raw is not None,
+        },
+    )
+    return total
+
+
+def discard_quarantined(
+    *, session: Session, actor: Principal, record_id: int, note: str = ""
+) -> QuarantinedRecord:
+    actor.require("quarantine:write")
+    item = get_quarantined(session=session, actor=actor, record_id=record_id)
+    item.status, item.resolved_at = "discarded", utcnow()
+    session.flush()
+    audit(
+        session=session,
+        actor=actor,
+        action="quarantine.discard",
+        entity_type="quarantined_record",
+        entity_id=str(item.id),
+        detail={"note": note[:500]},
+    )
+    return item
+
+
+def _reparse(locator: str, raw: str) -> RawRecord:
+    try:
+        parsed = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return RawRecord(locator, raw[:RAW_LIMIT], None, f"invalid JSON: {exc}", len(raw.encode()))
+    if not isinstance(parsed, dict):
+        return RawRecord(locator, raw[:RAW_LIMIT], None, f"not a JSON object (got {type(parsed).__name__})")
+    return RawRecord(locator, raw, parsed, None, len(raw.encode()))
