@@ -7,6 +7,7 @@ import secrets
 import typer
 from rich.console import Console
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from mainport.config import get_settings
 from mainport.database import migrations, session_scope
@@ -48,12 +49,12 @@ def bootstrap(*, sample_data: bool = True) -> str | None:
     return password
 
 
-def _seed_reference(session: object) -> None:
-    try:
-        from mainport.reference.service import seed_reference
-    except ModuleNotFoundError:
-        return
-    seed_reference(session=session)  # type: ignore[arg-type]
+def _seed_reference(session: Session) -> None:
+    from mainport.monitoring.service import ensure_public_series
+    from mainport.reference.service import seed_reference
+
+    seed_reference(session=session)
+    ensure_public_series(session=session)
 
 
 def _load_sample_world(factory: object) -> None:

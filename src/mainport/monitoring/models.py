@@ -47,7 +47,7 @@ class Measure(Base):
     budget_eur_m: Mapped[float] = mapped_column(Float, default=0.0)
     spent_eur_m: Mapped[float] = mapped_column(Float, default=0.0)
     results: Mapped[str] = mapped_column(Text, default="")
-    # The day the measure raised enforcement at the hub; the waterbed detector watches the other hubs after it.
+    # The day the measure raised enforcement at the hub; the waterbed detector watches other hubs after it.
     started_on: Mapped[date | None] = mapped_column(Date)
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

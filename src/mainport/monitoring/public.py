@@ -1,4 +1,4 @@
-"""Read the public per-port, per-year cocaine seizure series; bad rows come back with a reason, not dropped."""
+"""Read the public per-port, per-year cocaine seizure series; bad rows come back with a reason."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ COLUMNS = ("port", "unlocode", "year", "cocaine_kg", "basis", "confidence", "sou
 CONFIDENCES = ("high", "medium", "low")
 # Words in the basis that mean the figure is not a counted total but an estimate, derivation or part-year.
 _ESTIMATE_WORDS = re.compile(r"\b(estimate|estimated|derived|partial|approx)", re.IGNORECASE)
-# Ports whose UN/LOCODE is shared with another hub (Schiphol files under NLAMS, as the port of Amsterdam does).
+# Ports whose UN/LOCODE is shared with another hub (Schiphol files under NLAMS, like the port of Amsterdam).
 _PORT_HUB = {"schiphol": "schiphol"}
 
 

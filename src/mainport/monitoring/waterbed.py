@@ -3,9 +3,9 @@
 Pure computation on a periods x hubs matrix (pandas DataFrame, one column per hub, rows in time order).
 For each candidate target B we build a counterfactual from B's own pre-period level moving with the other hubs
 (a log-linear interrupted time series with common time effects: the other hubs pooled, with a learnt slope, or
-slope 1 = difference-in-differences when there are too few earlier periods to learn it). The post-period excess of B over that counterfactual is tested
-against how large such excesses are at placebo dates inside B's own pre-period. docs/waterbed.md explains the
-choice and its limits.
+slope 1 = difference-in-differences when there are too few earlier periods to learn it). B's post-period
+excess over that counterfactual is tested against how large such excesses are at placebo dates inside B's own
+pre-period. docs/waterbed.md explains the choice and its limits.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from scipy import stats
 
 @dataclass(frozen=True)
 class DetectorConfig:
-    window: int = 8  # post periods watched after the change
-    pre: int = 52  # at most this many pre periods are used
+    window: int = 12  # post periods watched after the change
+    pre: int = 104  # at most this many pre periods are used
     min_pre_placebo: int = 16  # below this, uncertainty comes from a t interval on the residual spread
     min_post: int = 2  # never flag on the first period alone
-    z_threshold: float = 3.0
+    z_threshold: float = 3.5
     min_ratio: float = 1.25  # an excess below +25% is not reported as displacement
     min_source_rise: float = 1.1  # the source hub's enforcement must have risen at least 10% to attribute
 
@@ -64,8 +64,8 @@ class Finding:
 def _fit_slope(yb: np.ndarray, common: np.ndarray) -> tuple[float, bool]:
     """How the target moves with the pooled donors (demeaned logs): least squares, kept within [0, 2].
 
-    With fewer than 5 earlier periods the slope is fixed at 1 (plain difference-in-differences); with more it is
-    learnt, so noisy donors (small hubs, weekly counts) are down-weighted instead of adding their noise.
+    With fewer than 5 earlier periods the slope is fixed at 1 (plain difference-in-differences); with more
+    it is learnt, so noisy donors (small hubs, weekly counts) are down-weighted instead of adding their noise.
     """
     if yb.size < 5:
         return 1.0, False
@@ -94,9 +94,7 @@ class _Fit:
     post_index: list[Hashable]
 
 
-def _fit_pair(
-    values: pd.DataFrame, source: str, target: str, t0: int, cfg: DetectorConfig
-) -> _Fit | None:
+def _fit_pair(values: pd.DataFrame, source: str, target: str, t0: int, cfg: DetectorConfig) -> _Fit | None:
     lo, hi = max(0, t0 - cfg.pre), min(len(values), t0 + cfg.window)
     block = values.iloc[lo:hi]
     block = block[block[target].notna()]
@@ -136,7 +134,7 @@ def _fit_pair(
 
 
 def _spread(fit: _Fit, k: int, cfg: DetectorConfig) -> tuple[float, float]:
-    """Standard error of a k-period mean excess, and the degrees of freedom for its interval (inf = normal)."""
+    """Standard error of a k-period mean excess, and degrees of freedom for its interval (inf = normal)."""
     n = fit.residual_pre.size
     inflate = math.sqrt(1.0 + k / n)  # the counterfactual level itself is estimated from n periods
     if n >= cfg.min_pre_placebo:
@@ -174,22 +172,30 @@ def _explain(f: Finding, unit: str) -> str:
     src, tgt = f.source_hub, f.target_hub
     when = _label(f.change_start)
     donors = (
-        f"the pooled {', '.join(f.donors)} (slope {f.slope:.2f})" if f.donors else "nothing else (no comparable hub)"
+        f"the pooled {', '.join(f.donors)} (slope {f.slope:.2f})"
+        if f.donors
+        else "nothing else (no comparable hub)"
     )
     if math.isnan(f.ratio_low):
-        size = f"{f.ratio:.2f}x what was expected; the uncertainty cannot be estimated from {f.n_pre} earlier periods"
+        size = (
+            f"{f.ratio:.2f}x what was expected; the uncertainty cannot be estimated from {f.n_pre} earlier "
+            "periods"
+        )
     else:
         size = f"{f.ratio:.2f}x (95% interval {f.ratio_low:.2f}x to {f.ratio_high:.2f}x) what was expected"
-    rise = "" if f.source_rise is None else f" Enforcement at {src} was {f.source_rise:.2f}x its earlier level."
+    rise = (
+        "" if f.source_rise is None else f" Enforcement at {src} was {f.source_rise:.2f}x its earlier level."
+    )
     basis = (
         f"Expected = {tgt}'s own level over {f.n_pre} earlier periods, moving with "
         f"{donors}; the uncertainty comes from {f.method}."
     )
     if f.flagged:
         lead = (
-            f"Displacement signal: after enforcement rose at {src} from {when}, {f.metric} at {tgt} rose to {size}, "
-            f"first significant {f.delay_periods} period(s) later, at {_label(f.break_start)} (z = {f.z:.1f}, "
-            f"one-sided p = {f.p_value:.2g}); about {f.excess_units:,.0f} {unit} more than expected over "
+            f"Displacement signal: after enforcement rose at {src} from {when}, {f.metric} at {tgt} rose to "
+            f"{size}, first significant {f.delay_periods} period(s) later, at {_label(f.break_start)} "
+            f"(z = {f.z:.1f}, one-sided p = {f.p_value:.2g}); about {f.excess_units:,.0f} {unit} more than "
+            "expected over "
             f"{f.periods_used} period(s)."
         )
     else:
@@ -296,6 +302,10 @@ def detect(
     return sorted(findings, key=lambda f: (not f.flagged, -(f.z if not math.isnan(f.z) else -math.inf)))
 
 
+def _step(series: np.ndarray, t: int, before: int, after: int) -> float:
+    return float(series[t : t + after].mean() - series[t - before : t].mean())
+
+
 def find_enforcement_rises(
     enforcement: pd.DataFrame, *, before: int = 12, after: int = 4, min_rise: float = 1.3, z: float = 4.0
 ) -> list[EnforcementChange]:
@@ -309,7 +319,13 @@ def find_enforcement_rises(
             spread = max(float(np.std(pre, ddof=1)), math.sqrt(max(pre.mean(), 1.0)))
             rise = post.mean() / max(pre.mean(), 1e-9)
             if rise >= min_rise and (post.mean() - pre.mean()) / (spread / math.sqrt(after)) >= z:
-                changes.append(EnforcementChange(str(hub), enforcement.index[t], note=f"inspections x{rise:.2f}"))
+                # The first window to clear the bar may straddle the step: move to where it is sharpest.
+                candidates = range(t, min(t + after, series.size - after + 1))
+                t = max(candidates, key=lambda u: _step(series, u, before, after))
+                rise = series[t : t + after].mean() / max(series[t - before : t].mean(), 1e-9)
+                changes.append(
+                    EnforcementChange(str(hub), enforcement.index[t], note=f"inspections x{rise:.2f}")
+                )
                 t += before + after  # one change per step, not one per period of it
             else:
                 t += 1

@@ -1,0 +1,36 @@
+"""The monitoring dashboard page; its charts are drawn in the browser from /api/v1/monitoring/overview."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, Response
+
+from mainport.api.deps import CurrentUser, SessionDep
+from mainport.monitoring import figures
+from mainport.reference.nodes import NODES
+from mainport.web.templating import add_nav, add_template_dir, render
+
+router = APIRouter(include_in_schema=False)
+add_template_dir(Path(__file__).parent / "templates")
+add_nav("Monitoring", "/monitoring", "monitoring:read")
+STATIC = Path(__file__).parent / "static"
+
+
+@router.get("/monitoring")
+def dashboard(request: Request, session: SessionDep, principal: CurrentUser) -> Response:
+    principal.require("monitoring:read")
+    ctx = {
+        "hubs": list(NODES),
+        "metrics": [(m, figures.LABELS[m]) for m in figures.METRICS if m != "decision_hours"],
+        "freqs": list(figures.FREQS),
+        "may_see_detail": principal.can("monitoring:detail"),
+    }
+    return render(request, "monitoring/dashboard.html", ctx, principal=principal)
+
+
+@router.get("/monitoring/static/dashboard.js")
+def dashboard_js(principal: CurrentUser) -> Response:
+    principal.require("monitoring:read")
+    return FileResponse(STATIC / "dashboard.js", media_type="text/javascript")
