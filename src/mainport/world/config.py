@@ -34,11 +34,11 @@ CAPACITY_SHARE: dict[str, float] = {
 
 # Chance that a cocaine load sent to a neighbouring port is seized there (their enforcement is not ours to
 # steer); calibrated so Antwerp's share of seizures is of the order of the public series.
-NEIGHBOUR_INTERDICTION: dict[str, float] = {"BEANR": 0.16, "DEHAM": 0.12, "FRLEH": 0.10, "ESALG": 0.10}
+NEIGHBOUR_INTERDICTION: dict[str, float] = {"BEANR": 0.25, "DEHAM": 0.12, "FRLEH": 0.10, "ESALG": 0.10}
 
 # Smuggling attempts per year at scale 1 (all organisations, all inbound hubs); with ~250 kg a load and the
 # interdiction above, the Dutch seizures come out at 40-60 t in >140 consignments (see docs/world.md).
-ATTEMPTS_PER_YEAR = 2600.0
+ATTEMPTS_PER_YEAR = 2300.0
 FLOWER_EXPORT_ATTEMPTS_PER_YEAR = 60.0
 
 

@@ -18,13 +18,38 @@ from mainport.reference.vessels import make_imo
 
 # UN/LOCODE -> name for ports of the legitimate lanes that reference.locations does not list.
 EXTRA_PORTS: dict[str, str] = {
-    "CNSHA": "Shanghai", "CNNGB": "Ningbo", "CNYTN": "Yantian", "SGSIN": "Singapore", "KRPUS": "Busan",
-    "MYPKG": "Port Klang", "USNYC": "New York", "USSAV": "Savannah", "CAMTR": "Montreal",
-    "AEJEA": "Jebel Ali", "INNSA": "Nhava Sheva", "CIABJ": "Abidjan", "GHTEM": "Tema", "CMDLA": "Douala",
-    "MAPTM": "Tanger Med", "IEDUB": "Dublin", "SEGOT": "Gothenburg", "PLGDN": "Gdansk", "NOOSL": "Oslo",
-    "CLARI": "Arica", "PYVLT": "Villeta", "GBHRW": "Harwich", "GBHUL": "Hull", "GBPUF": "Purfleet",
-    "DEDUS": "Dusseldorf", "FRPAR": "Paris", "ITMIL": "Milan", "SEMMA": "Malmo", "KENBO": "Nairobi",
-    "USMIA": "Miami", "HKHKG": "Hong Kong", "VNSGN": "Ho Chi Minh City",
+    "CNSHA": "Shanghai",
+    "CNNGB": "Ningbo",
+    "CNYTN": "Yantian",
+    "SGSIN": "Singapore",
+    "KRPUS": "Busan",
+    "MYPKG": "Port Klang",
+    "USNYC": "New York",
+    "USSAV": "Savannah",
+    "CAMTR": "Montreal",
+    "AEJEA": "Jebel Ali",
+    "INNSA": "Nhava Sheva",
+    "CIABJ": "Abidjan",
+    "GHTEM": "Tema",
+    "CMDLA": "Douala",
+    "MAPTM": "Tanger Med",
+    "IEDUB": "Dublin",
+    "SEGOT": "Gothenburg",
+    "PLGDN": "Gdansk",
+    "NOOSL": "Oslo",
+    "CLARI": "Arica",
+    "PYVLT": "Villeta",
+    "GBHRW": "Harwich",
+    "GBHUL": "Hull",
+    "GBPUF": "Purfleet",
+    "DEDUS": "Dusseldorf",
+    "FRPAR": "Paris",
+    "ITMIL": "Milan",
+    "SEMMA": "Malmo",
+    "KENBO": "Nairobi",
+    "USMIA": "Miami",
+    "HKHKG": "Hong Kong",
+    "VNSGN": "Ho Chi Minh City",
 }
 
 
@@ -44,7 +69,7 @@ def hub_terminals(hub: str) -> list[tuple[str, str]]:
     if hub == "schiphol":
         site = SITES["SCHIPHOL"]
         return [(site.unlocode, t) for t in site.terminals]
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for code in NODES[hub].locations:
         loc = LOCATIONS[code]
         pairs.extend((code, t) for t in loc.terminals) if loc.terminals else pairs.append((code, ""))
@@ -100,62 +125,214 @@ def _o(port: str, weight: float, country: str = "", feeder_to: str = "") -> Orig
 LANES: dict[str, Lane] = {
     lane.code: lane
     for lane in (
-        Lane("asia", (_o("CNSHA", 3), _o("CNNGB", 2), _o("CNYTN", 2), _o("SGSIN", 1.5), _o("KRPUS", 1),
-                      _o("MYPKG", 1), _o("VNSGN", 1)), 32, ("SGSIN",), 0.15,
-             (("electronics", 3), ("textiles", 2), ("furniture", 2), ("machinery", 2), ("toys", 1),
-              ("tiles", 0.6), ("plastics", 1), ("auto_parts", 1)), ("MSCU", "MAEU", "CMDU", "COSU", "ONEY", "EGLV")),
-        Lane("europe", (_o("GBFXT", 2), _o("IEDUB", 1), _o("SEGOT", 1), _o("PLGDN", 1), _o("NOOSL", 0.5),
-                        _o("ESVLC", 1)), 2, (), 0.0,
-             (("general", 3), ("plastics", 1), ("machinery", 1), ("paper", 1), ("beverages", 1)),
-             ("MAEU", "MSCU", "CMDU", "HLCU")),
-        Lane("north_america", (_o("USNYC", 2), _o("USSAV", 1), _o("CAMTR", 1)), 11, (), 0.0,
-             (("machinery", 2), ("general", 2), ("paper", 1), ("frozen_meat", 0.5), ("plastics", 1)),
-             ("MAEU", "HLCU", "CMDU", "MSCU")),
-        Lane("middle_east_india", (_o("AEJEA", 1), _o("INNSA", 1)), 20, (), 0.0,
-             (("textiles", 2), ("general", 2), ("chemicals", 1), ("tiles", 0.5)), ("MSCU", "MAEU", "CMDU")),
-        Lane("west_africa", (_o("CIABJ", 2), _o("GHTEM", 1.5), _o("CMDLA", 1)), 14, ("MAPTM",), 0.3,
-             (("cocoa_beans", 4), ("cocoa_butter", 1), ("timber", 1), ("pineapples", 0.5), ("bananas", 0.5)),
-             ("MSCU", "MAEU", "CMDU")),
-        Lane("latam_west", (_o("ECGYE", 4), _o("ECPBO", 2), _o("PECLL", 2), _o("PEPAI", 1),
-                            _o("COBUN", 1), _o("CLSAI", 1), _o("CLARI", 0.4, "BO")), 21,
-             ("PAMIT", "PABLB", "COCTG"), 0.4,
-             (("bananas", 5), ("shrimp", 1.5), ("avocados", 1), ("fruit_other", 1), ("coffee", 0.5),
-              ("cocoa_beans", 0.5), ("general", 0.5)), ("MSCU", "MAEU", "CMDU", "HLCU", "SMLU"), True),
-        Lane("latam_caribbean", (_o("COCTG", 2), _o("COSMR", 1.5), _o("COTRB", 1.5), _o("CRMOB", 3),
-                                 _o("PAMIT", 1), _o("DOCAU", 1), _o("GTSTC", 1), _o("HNPCR", 1), _o("JMKIN", 0.5),
-                                 _o("MXZLO", 0.5)), 14, ("COCTG", "DOCAU", "JMKIN", "PAMIT"), 0.3,
-             (("bananas", 5), ("pineapples", 2), ("coffee", 1), ("fruit_other", 1), ("sugar", 0.5),
-              ("general", 0.5)), ("MSCU", "MAEU", "CMDU", "HLCU", "SMLU"), True),
-        Lane("latam_east", (_o("BRSSZ", 4), _o("BRPNG", 2), _o("BRRIG", 1), _o("BRSSA", 1), _o("UYMVD", 1),
-                            _o("ARBUE", 1), _o("PYASU", 0.6, "PY", "UYMVD"), _o("PYVLT", 0.3, "PY", "ARBUE")), 16,
-             ("ESALG", "MAPTM"), 0.15,
-             (("coffee", 3), ("frozen_meat", 2), ("juice", 1.5), ("timber", 1), ("fruit_other", 1),
-              ("general", 1), ("sugar", 0.5)), ("MSCU", "MAEU", "CMDU", "HLCU"), True),
+        Lane(
+            "asia",
+            (
+                _o("CNSHA", 3),
+                _o("CNNGB", 2),
+                _o("CNYTN", 2),
+                _o("SGSIN", 1.5),
+                _o("KRPUS", 1),
+                _o("MYPKG", 1),
+                _o("VNSGN", 1),
+            ),
+            32,
+            ("SGSIN",),
+            0.15,
+            (
+                ("electronics", 3),
+                ("textiles", 2),
+                ("furniture", 2),
+                ("machinery", 2),
+                ("toys", 1),
+                ("tiles", 0.6),
+                ("plastics", 1),
+                ("auto_parts", 1),
+            ),
+            ("MSCU", "MAEU", "CMDU", "COSU", "ONEY", "EGLV"),
+        ),
+        Lane(
+            "europe",
+            (
+                _o("GBFXT", 2),
+                _o("IEDUB", 1),
+                _o("SEGOT", 1),
+                _o("PLGDN", 1),
+                _o("NOOSL", 0.5),
+                _o("ESVLC", 1),
+            ),
+            2,
+            (),
+            0.0,
+            (("general", 3), ("plastics", 1), ("machinery", 1), ("paper", 1), ("beverages", 1)),
+            ("MAEU", "MSCU", "CMDU", "HLCU"),
+        ),
+        Lane(
+            "north_america",
+            (_o("USNYC", 2), _o("USSAV", 1), _o("CAMTR", 1)),
+            11,
+            (),
+            0.0,
+            (("machinery", 2), ("general", 2), ("paper", 1), ("frozen_meat", 0.5), ("plastics", 1)),
+            ("MAEU", "HLCU", "CMDU", "MSCU"),
+        ),
+        Lane(
+            "middle_east_india",
+            (_o("AEJEA", 1), _o("INNSA", 1)),
+            20,
+            (),
+            0.0,
+            (("textiles", 2), ("general", 2), ("chemicals", 1), ("tiles", 0.5)),
+            ("MSCU", "MAEU", "CMDU"),
+        ),
+        Lane(
+            "west_africa",
+            (_o("CIABJ", 2), _o("GHTEM", 1.5), _o("CMDLA", 1)),
+            14,
+            ("MAPTM",),
+            0.3,
+            (("cocoa_beans", 4), ("cocoa_butter", 1), ("timber", 1), ("pineapples", 0.5), ("bananas", 0.5)),
+            ("MSCU", "MAEU", "CMDU"),
+        ),
+        Lane(
+            "latam_west",
+            (
+                _o("ECGYE", 4),
+                _o("ECPBO", 2),
+                _o("PECLL", 2),
+                _o("PEPAI", 1),
+                _o("COBUN", 1),
+                _o("CLSAI", 1),
+                _o("CLARI", 0.4, "BO"),
+            ),
+            21,
+            ("PAMIT", "PABLB", "COCTG"),
+            0.4,
+            (
+                ("bananas", 5),
+                ("shrimp", 1.5),
+                ("avocados", 1),
+                ("fruit_other", 1),
+                ("coffee", 0.5),
+                ("cocoa_beans", 0.5),
+                ("general", 0.5),
+            ),
+            ("MSCU", "MAEU", "CMDU", "HLCU", "SMLU"),
+            True,
+        ),
+        Lane(
+            "latam_caribbean",
+            (
+                _o("COCTG", 2),
+                _o("COSMR", 1.5),
+                _o("COTRB", 1.5),
+                _o("CRMOB", 3),
+                _o("PAMIT", 1),
+                _o("DOCAU", 1),
+                _o("GTSTC", 1),
+                _o("HNPCR", 1),
+                _o("JMKIN", 0.5),
+                _o("MXZLO", 0.5),
+            ),
+            14,
+            ("COCTG", "DOCAU", "JMKIN", "PAMIT"),
+            0.3,
+            (
+                ("bananas", 5),
+                ("pineapples", 2),
+                ("coffee", 1),
+                ("fruit_other", 1),
+                ("sugar", 0.5),
+                ("general", 0.5),
+            ),
+            ("MSCU", "MAEU", "CMDU", "HLCU", "SMLU"),
+            True,
+        ),
+        Lane(
+            "latam_east",
+            (
+                _o("BRSSZ", 4),
+                _o("BRPNG", 2),
+                _o("BRRIG", 1),
+                _o("BRSSA", 1),
+                _o("UYMVD", 1),
+                _o("ARBUE", 1),
+                _o("PYASU", 0.6, "PY", "UYMVD"),
+                _o("PYVLT", 0.3, "PY", "ARBUE"),
+            ),
+            16,
+            ("ESALG", "MAPTM"),
+            0.15,
+            (
+                ("coffee", 3),
+                ("frozen_meat", 2),
+                ("juice", 1.5),
+                ("timber", 1),
+                ("fruit_other", 1),
+                ("general", 1),
+                ("sugar", 0.5),
+            ),
+            ("MSCU", "MAEU", "CMDU", "HLCU"),
+            True,
+        ),
     )
 }
 
 # Share of each sea hub's boxes per lane.
 HUB_LANES: dict[str, tuple[tuple[str, float], ...]] = {
-    "rotterdam": (("asia", 0.42), ("europe", 0.27), ("north_america", 0.08), ("middle_east_india", 0.07),
-                  ("west_africa", 0.04), ("latam_west", 0.035), ("latam_caribbean", 0.045), ("latam_east", 0.04)),
-    "zeeland_west_brabant": (("latam_caribbean", 0.25), ("latam_west", 0.2), ("europe", 0.35),
-                             ("west_africa", 0.1), ("latam_east", 0.1)),
+    "rotterdam": (
+        ("asia", 0.42),
+        ("europe", 0.27),
+        ("north_america", 0.08),
+        ("middle_east_india", 0.07),
+        ("west_africa", 0.04),
+        ("latam_west", 0.035),
+        ("latam_caribbean", 0.045),
+        ("latam_east", 0.04),
+    ),
+    "zeeland_west_brabant": (
+        ("latam_caribbean", 0.25),
+        ("latam_west", 0.2),
+        ("europe", 0.35),
+        ("west_africa", 0.1),
+        ("latam_east", 0.1),
+    ),
     "north_sea_canal": (("west_africa", 0.45), ("latam_west", 0.1), ("latam_east", 0.05), ("europe", 0.4)),
 }
 
 # Air lanes into Schiphol: (origin airport, weight, commodity mix).
 AIR_ORIGINS: tuple[tuple[str, float], ...] = (
-    ("COBOG", 3), ("PELIM", 1.5), ("BRGRU", 1.5), ("CWCUR", 0.4), ("SRPBM", 0.4), ("BOVVI", 0.2),
-    ("KENBO", 3), ("USMIA", 2), ("HKHKG", 3), ("AEJEA", 1),
+    ("COBOG", 3),
+    ("PELIM", 1.5),
+    ("BRGRU", 1.5),
+    ("CWCUR", 0.4),
+    ("SRPBM", 0.4),
+    ("BOVVI", 0.2),
+    ("KENBO", 3),
+    ("USMIA", 2),
+    ("HKHKG", 3),
+    ("AEJEA", 1),
 )
 AIR_CARRIERS = ("KLM", "MPH", "LAN", "AVA", "QTR", "CPA", "KQA", "DLH")
 AIR_COMMODITIES: tuple[tuple[str, float], ...] = (
-    ("flowers", 4), ("fish", 1), ("pharma", 1.5), ("electronics", 2), ("textiles", 1), ("general", 2),
+    ("flowers", 4),
+    ("fish", 1),
+    ("pharma", 1.5),
+    ("electronics", 2),
+    ("textiles", 1),
+    ("general", 2),
 )
 # Outbound flower trucks from the auctions: (destination, weight).
 TRUCK_DESTINATIONS: tuple[tuple[str, float], ...] = (
-    ("GBHRW", 2), ("GBHUL", 1), ("GBPUF", 1), ("IEDUB", 0.5), ("DEDUS", 2), ("FRPAR", 1.5), ("ITMIL", 1),
-    ("SEMMA", 0.7), ("NOOSL", 0.3),
+    ("GBHRW", 2),
+    ("GBHUL", 1),
+    ("GBPUF", 1),
+    ("IEDUB", 0.5),
+    ("DEDUS", 2),
+    ("FRPAR", 1.5),
+    ("ITMIL", 1),
+    ("SEMMA", 0.7),
+    ("NOOSL", 0.3),
 )
 
 
@@ -178,8 +355,28 @@ class Service:
 
 
 _NAME_A = ("Maersk", "MSC", "CMA CGM", "Hapag", "ONE", "Ever", "COSCO", "Seatrade")
-_NAME_B = ("Antares", "Vega", "Lima", "Cartagena", "Santos", "Orinoco", "Andes", "Pacific", "Caribe", "Amazonas",
-           "Humboldt", "Condor", "Atlantic", "Meridian", "Auriga", "Corona", "Lyra", "Orion", "Sirius", "Altair")
+_NAME_B = (
+    "Antares",
+    "Vega",
+    "Lima",
+    "Cartagena",
+    "Santos",
+    "Orinoco",
+    "Andes",
+    "Pacific",
+    "Caribe",
+    "Amazonas",
+    "Humboldt",
+    "Condor",
+    "Atlantic",
+    "Meridian",
+    "Auriga",
+    "Corona",
+    "Lyra",
+    "Orion",
+    "Sirius",
+    "Altair",
+)
 _FLAGS = ("LR", "PA", "MH", "SG", "MT", "DK", "DE", "HK", "PT", "LU")
 
 
@@ -203,7 +400,7 @@ class Network:
 
 
 def build_network(seed: int) -> Network:
-    """Weekly services so that every (hub, lane) has at least one call each weekday; vessels with valid IMOs."""
+    """Weekly services: every (hub, lane) has a call each weekday; vessels carry valid IMO numbers."""
     rng = np.random.default_rng([seed, 7001])
     imo_seeds = rng.choice(np.arange(930_000, 990_000), size=2000, replace=False)
     k = 0
@@ -226,7 +423,9 @@ def build_network(seed: int) -> Network:
                     carrier = lane.carriers[(weekday + j) % len(lane.carriers)]
                     code = f"{lane_code[:2].upper()}{hub[:1].upper()}{weekday}{j}"
                     services.append(
-                        Service(code, carrier, lane_code, hub, weekday, tuple(vessel(carrier) for _ in range(3)))
+                        Service(
+                            code, carrier, lane_code, hub, weekday, tuple(vessel(carrier) for _ in range(3))
+                        )
                     )
     feeders = [vessel(c) for c in ("MAEU", "MSCU", "CMDU", "HLCU") for _ in range(6)]
     return Network(services, feeders)

@@ -1,0 +1,258 @@
+"""Criminal organisations: routes, methods, front companies, insiders, and how they adapt to seizures."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mainport.world.config import ATTEMPTS_PER_YEAR, INBOUND_HUBS, NEIGHBOUR_HUBS
+from mainport.world.parties import PartyBook
+
+# Size of a load, kg: lognormal (median, sigma) per method. Door bags and reefer units hold tens of kilos;
+# cargo and bulk cover loads run to tonnes (Rotterdam 2023: 81 finds <100 kg, 13 >1,000 kg).
+LOAD_KG: dict[str, tuple[float, float]] = {
+    "rip_on": (42.0, 0.55),
+    "reefer_unit": (55.0, 0.5),
+    "structure": (38.0, 0.5),
+    "cargo": (320.0, 1.4),
+    "bulk": (900.0, 1.0),
+    "hull": (60.0, 0.4),
+    "air_cargo": (25.0, 0.7),
+    "baggage": (18.0, 0.4),
+    "flower_truck": (35.0, 0.8),
+}
+# Chance that a scan or opening of a loaded unit finds the load (door bags are easy, structure is hard).
+DETECT: dict[str, float] = {
+    "rip_on": 0.92,
+    "cargo": 0.75,
+    "reefer_unit": 0.6,
+    "structure": 0.45,
+    "bulk": 0.5,
+    "air_cargo": 0.8,
+    "flower_truck": 0.7,
+}
+# Base method preferences at sea (reefer unit most common, then the cargo, shared/README.md).
+SEA_METHODS = {
+    "reefer_unit": 0.36,
+    "cargo": 0.26,
+    "rip_on": 0.22,
+    "structure": 0.08,
+    "hull": 0.04,
+    "bulk": 0.04,
+}
+AIR_METHODS = {"air_cargo": 0.5, "baggage": 0.5}
+BASE_HUB_PREF = {
+    "rotterdam": 0.30,
+    "zeeland_west_brabant": 0.07,
+    "north_sea_canal": 0.03,
+    "schiphol": 0.05,
+    "BEANR": 0.40,
+    "DEHAM": 0.09,
+    "FRLEH": 0.04,
+    "ESALG": 0.02,
+}
+# Cover loads front companies declare (the risk headings of reference.hs).
+COVERS = (
+    "bananas",
+    "pineapples",
+    "avocados",
+    "fruit_other",
+    "coffee",
+    "shrimp",
+    "frozen_meat",
+    "juice",
+    "timber",
+    "cocoa_beans",
+)
+METHODS_NEEDING_INSIDER = ("rip_on", "reefer_unit", "structure")
+LATAM_AIRPORTS = ("COBOG", "PELIM", "BRGRU", "CWCUR", "SRPBM", "BOVVI")
+PRIOR_RISK = 0.1
+
+
+@dataclass
+class Insider:
+    user: str
+    employer: str  # terminal facility code or ground handler
+    hub: str
+    role: str  # planner | checker | baggage_handler
+
+
+@dataclass
+class Organisation:
+    code: str
+    home: str
+    origins: tuple[str, ...]
+    rate_per_day: float
+    hub_pref: dict[str, float]
+    method_pref: dict[str, float]
+    covers: tuple[str, ...]
+    insiders: list[Insider] = field(default_factory=list)
+    fronts: list[list[int]] = field(default_factory=list)  # [party index, uses left]
+    risk_hub: dict[str, float] = field(default_factory=dict)
+    risk_method: dict[str, float] = field(default_factory=dict)
+    aversion: float = 6.0
+
+    def hub_weights(self) -> dict[str, float]:
+        return {
+            h: p * math.exp(-self.aversion * self.risk_hub.get(h, PRIOR_RISK))
+            for h, p in self.hub_pref.items()
+        }
+
+    def method_weights(self, hub: str) -> dict[str, float]:
+        allowed = methods_at(hub)
+        return {
+            m: p * math.exp(-self.aversion * self.risk_method.get(m, PRIOR_RISK))
+            for m, p in self.method_pref.items()
+            if m in allowed
+        }
+
+
+def methods_at(hub: str) -> tuple[str, ...]:
+    if hub == "schiphol":
+        return tuple(AIR_METHODS)
+    if hub == "north_sea_canal":
+        return tuple(SEA_METHODS)
+    return tuple(m for m in SEA_METHODS if m != "bulk")
+
+
+@dataclass
+class Attempt:
+    """One load of cocaine on its way: truth only."""
+
+    id: str
+    day: int
+    org: str
+    hub: str
+    method: str
+    kg: float
+    origin: str
+    row: int = -1  # row in the day's declarations (-1: nothing declared in NL for it)
+    container_number: str = ""
+    vessel_imo: str = ""
+    insider: str = ""
+    front_party: int = -1
+    position: str = ""
+    outcome: str = (
+        "pending"  # seized_inspection | seized_consignee | seized_diver | seized_border | extracted
+    )
+    # | delivered
+    kg_found: float = 0.0
+    traces: list[str] = field(default_factory=list)
+
+    @property
+    def seized(self) -> bool:
+        return self.outcome.startswith("seized")
+
+
+def draw_kg(rng: np.random.Generator, method: str) -> float:
+    median, sigma = LOAD_KG[method]
+    return float(np.clip(round(median * math.exp(sigma * rng.standard_normal()), 1), 2.0, 12_000.0))
+
+
+_ORG_HOMES = ("CO", "NL", "NL", "BE", "EC", "AL", "MA", "NL", "BR", "CO")
+_ORG_ORIGINS = (
+    ("ECGYE", "ECPBO", "COTRB", "COBUN"),
+    ("COCTG", "COSMR", "PAMIT", "CRMOB"),
+    ("BRSSZ", "BRPNG", "PYASU"),
+    ("ECGYE", "PECLL", "PEPAI", "CLARI"),
+    ("CRMOB", "DOCAU", "GTSTC", "HNPCR"),
+    ("ECGYE", "COCTG", "BRSSZ"),
+)
+
+
+def build_organisations(
+    seed: int, n: int, staff: dict[str, list[tuple[str, str]]], aversion: float, scale: float, boost: float
+) -> list[Organisation]:
+    rng = np.random.default_rng([seed, 7003])
+    sizes = rng.dirichlet(np.full(n, 1.5))
+    orgs = []
+    for i in range(n):
+        hub_pref = {h: BASE_HUB_PREF[h] * rng.uniform(0.5, 1.5) for h in INBOUND_HUBS}
+        method_pref = {m: p * rng.uniform(0.75, 1.25) for m, p in {**SEA_METHODS, **AIR_METHODS}.items()}
+        insiders = []
+        for hub, count in (
+            ("rotterdam", int(rng.integers(1, 4))),
+            ("zeeland_west_brabant", int(rng.integers(0, 2))),
+            ("schiphol", int(rng.integers(0, 2))),
+        ):
+            people = staff.get(hub, [])
+            for j in rng.choice(len(people), size=min(count, len(people)), replace=False) if people else []:
+                user, employer = people[int(j)]
+                role = (
+                    "baggage_handler"
+                    if hub == "schiphol"
+                    else ("planner" if rng.random() < 0.6 else "checker")
+                )
+                insiders.append(Insider(user, employer, hub, role))
+        orgs.append(
+            Organisation(
+                code=f"ORG{i + 1:02d}",
+                home=_ORG_HOMES[i % len(_ORG_HOMES)],
+                origins=_ORG_ORIGINS[i % len(_ORG_ORIGINS)],
+                rate_per_day=float(sizes[i] * ATTEMPTS_PER_YEAR / 365.0 * scale * boost),
+                hub_pref=hub_pref,
+                method_pref=method_pref,
+                covers=tuple(rng.choice(COVERS, size=3, replace=False)),
+                insiders=insiders,
+                aversion=aversion * rng.uniform(0.8, 1.2),
+            )
+        )
+    return orgs
+
+
+def front_company(
+    rng: np.random.Generator, org: Organisation, book: PartyBook, day: int, country: str = "NL"
+) -> int:
+    """A front company to consign a load to; used a few times, then dropped (or burned by a seizure)."""
+    live = [f for f in org.fronts if f[1] > 0 and book.country[f[0]] == country]
+    if live and rng.random() < 0.75:
+        front = live[int(rng.integers(len(live)))]
+        front[1] -= 1
+        return front[0]
+    idx = book.add(rng, country, day, front=True)
+    org.fronts.append([idx, int(rng.integers(1, 5))])
+    return idx
+
+
+def burn(org: Organisation, party: int) -> None:
+    for f in org.fronts:
+        if f[0] == party:
+            f[1] = 0
+
+
+def adapt(orgs: list[Organisation], attempts: list[Attempt], rate: float) -> None:
+    """The waterbed: every organisation reads the day's seizures per hub and method and re-weights its plans.
+
+    Risk is an exponentially weighted seizure fraction; `rate` is the weight of one day's news.
+    """
+    if rate <= 0 or not attempts:
+        return
+    by_hub: dict[str, list[int]] = {}
+    by_method: dict[str, list[int]] = {}
+    for a in attempts:
+        for key, table in ((a.hub, by_hub), (a.method, by_method)):
+            sent_seized = table.setdefault(key, [0, 0])
+            sent_seized[0] += 1
+            sent_seized[1] += int(a.seized)
+    for org in orgs:
+        for hub, (sent, seized) in by_hub.items():
+            r = org.risk_hub.get(hub, PRIOR_RISK)
+            # More news in a day moves the estimate more (but never past one full step).
+            w = rate * min(1.0, sent / 3.0)
+            org.risk_hub[hub] = r + w * (seized / sent - r)
+        for method, (sent, seized) in by_method.items():
+            r = org.risk_method.get(method, PRIOR_RISK)
+            w = rate * min(1.0, sent / 3.0)
+            org.risk_method[method] = r + w * (seized / sent - r)
+
+
+def pick_weighted(rng: np.random.Generator, weights: dict[str, float]) -> str:
+    keys = list(weights)
+    w = np.array([weights[k] for k in keys], dtype=float)
+    return keys[int(rng.choice(len(keys), p=w / w.sum()))]
+
+
+def is_neighbour(hub: str) -> bool:
+    return hub in NEIGHBOUR_HUBS

@@ -1,0 +1,473 @@
+"""Legitimate trade, vectorised per day: sea containers into the sea hubs, air cargo into Schiphol and
+outbound flower trucks. Every row is one declaration (one goods item, one container or consignment)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mainport.reference.containers import SIZE_TYPES, make_container_number
+from mainport.world.network import (
+    AIR_CARRIERS,
+    AIR_COMMODITIES,
+    AIR_ORIGINS,
+    CARRIERS,
+    HUB_LANES,
+    LANES,
+    LESSOR_PREFIXES,
+    TERMINAL_WEIGHTS,
+    TRUCK_DESTINATIONS,
+    Network,
+    hub_terminals,
+)
+from mainport.world.parties import PartyBook
+
+DAY = 86_400
+HOUR = 3_600
+
+
+@dataclass(frozen=True)
+class Commodity:
+    code: str
+    hs: str
+    description: str
+    package_type: str
+    kg_per_package: float  # gross, packaging included
+    packages_full: int  # in a full box of the first size type (or per consignment for air/road)
+    reefer: bool
+    sizes: tuple[tuple[str, float], ...]
+
+
+def _c(
+    code: str, hs: str, desc: str, pt: str, kg: float, full: int, reefer: bool, *sizes: tuple[str, float]
+) -> Commodity:
+    return Commodity(code, hs, desc, pt, kg, full, reefer, sizes)
+
+
+_RE = (("45R1", 0.75), ("42R1", 0.15), ("22R1", 0.10))
+_HEAVY = (("22G1", 0.9), ("42G1", 0.1))
+_LIGHT = (("45G1", 0.6), ("42G1", 0.25), ("22G1", 0.15))
+COMMODITIES: dict[str, Commodity] = {
+    c.code: c
+    for c in (
+        _c("bananas", "080390", "Bananas, fresh, in cartons", "CT", 19.5, 1080, True, *_RE),
+        _c("pineapples", "080430", "Pineapples, fresh", "CT", 13.0, 1500, True, *_RE),
+        _c("avocados", "080440", "Avocados, fresh", "CT", 4.4, 4800, True, *_RE),
+        _c("fruit_other", "080450", "Mangoes, fresh", "CT", 4.6, 4400, True, *_RE),
+        _c("shrimp", "030617", "Frozen shrimps and prawns", "CT", 21.0, 1100, True, *_RE),
+        _c("frozen_meat", "020230", "Frozen boneless bovine meat", "CT", 27.0, 880, True, *_RE),
+        _c("juice", "200911", "Frozen orange juice in drums", "DR", 270.0, 80, True, *_RE),
+        _c("coffee", "090111", "Green coffee beans, not roasted", "BG", 60.7, 320, False, *_HEAVY),
+        _c("cocoa_beans", "180100", "Cocoa beans, raw, in jute bags", "BG", 64.0, 270, False, *_HEAVY),
+        _c("cocoa_butter", "180400", "Cocoa butter", "CT", 25.5, 760, False, *_HEAVY),
+        _c("sugar", "170114", "Raw cane sugar", "BG", 50.3, 440, False, *_HEAVY),
+        _c(
+            "timber",
+            "440729",
+            "Sawn tropical hardwood",
+            "PK",
+            1150.0,
+            21,
+            False,
+            ("42G1", 0.5),
+            ("45G1", 0.5),
+        ),
+        _c("tiles", "690721", "Ceramic floor tiles", "PL", 1100.0, 20, False, *_HEAVY),
+        _c("electronics", "851762", "Network and telephone apparatus", "CT", 8.2, 1200, False, *_LIGHT),
+        _c("textiles", "620342", "Men's cotton trousers", "CT", 12.0, 1000, False, *_LIGHT),
+        _c("furniture", "940360", "Wooden furniture", "PK", 38.0, 320, False, *_LIGHT),
+        _c(
+            "machinery",
+            "847989",
+            "Machines and mechanical appliances",
+            "CS",
+            850.0,
+            12,
+            False,
+            ("42G1", 0.7),
+            ("22G1", 0.3),
+        ),
+        _c("toys", "950300", "Toys", "CT", 6.0, 1400, False, *_LIGHT),
+        _c(
+            "plastics",
+            "390110",
+            "Polyethylene granules",
+            "BG",
+            25.2,
+            1000,
+            False,
+            ("42G1", 0.6),
+            ("22G1", 0.4),
+        ),
+        _c("auto_parts", "870899", "Parts for motor vehicles", "CT", 21.0, 800, False, *_LIGHT),
+        _c("paper", "480411", "Kraftliner paper in rolls", "PK", 520.0, 40, False, ("42G1", 1.0)),
+        _c("beverages", "220421", "Wine in bottles", "CT", 9.0, 1800, False, ("22G1", 0.6), ("42G1", 0.4)),
+        _c("chemicals", "291411", "Acetone in drums", "DR", 180.0, 80, False, ("22G1", 1.0)),
+        _c("general", "392690", "Articles of plastics", "CT", 10.0, 1500, False, *_LIGHT),
+        # Air and road consignments: packages_full is a typical consignment size.
+        _c("flowers", "060311", "Roses, fresh cut", "BX", 18.0, 60, False),
+        _c("fish", "030289", "Fresh fish, chilled", "BX", 25.0, 30, False),
+        _c("pharma", "300490", "Medicaments in measured doses", "PK", 6.0, 40, False),
+        _c("cut_flowers", "060319", "Cut flowers, fresh", "PX", 95.0, 40, False),
+        _c("plants", "060290", "Live plants", "PX", 110.0, 30, False),
+    )
+}
+COMMODITY_CODES = tuple(COMMODITIES)
+_COMMODITY_INDEX = {c: i for i, c in enumerate(COMMODITY_CODES)}
+HS_OF = np.array([COMMODITIES[c].hs for c in COMMODITY_CODES], dtype=object)
+DESC_OF = np.array([COMMODITIES[c].description for c in COMMODITY_CODES], dtype=object)
+PKG_TYPE_OF = np.array([COMMODITIES[c].package_type for c in COMMODITY_CODES], dtype=object)
+KG_OF = np.array([COMMODITIES[c].kg_per_package for c in COMMODITY_CODES])
+FULL_OF = np.array([COMMODITIES[c].packages_full for c in COMMODITY_CODES])
+REEFER_OF = np.array([COMMODITIES[c].reefer for c in COMMODITY_CODES])
+
+
+def commodity_index(code: str) -> int:
+    return _COMMODITY_INDEX[code]
+
+
+# Dwell on the terminal between discharge and gate-out, median hours (reefers leave fast).
+DWELL_MEDIAN_H = {True: 30.0, False: 80.0}
+
+
+class Columns(dict[str, np.ndarray]):
+    """A day's rows as named numpy columns of equal length."""
+
+    @property
+    def n(self) -> int:
+        return len(next(iter(self.values()))) if self else 0
+
+    @staticmethod
+    def concat(parts: list[Columns]) -> Columns:
+        keys = list(parts[0])
+        return Columns({k: np.concatenate([p[k] for p in parts]) for k in keys})
+
+
+def _choice(rng: np.random.Generator, items: tuple[tuple[str, float], ...], n: int) -> np.ndarray:
+    names = np.array([i[0] for i in items], dtype=object)
+    w = np.array([i[1] for i in items], dtype=float)
+    return names[rng.choice(len(items), size=n, p=w / w.sum())]
+
+
+class ContainerNumbers:
+    """Unique box numbers over a long window: a scrambled counter per owner prefix (reuse after ~1M boxes)."""
+
+    def __init__(self) -> None:
+        self.counter: dict[str, int] = {}
+
+    def take(self, prefixes: np.ndarray) -> np.ndarray:
+        out = np.empty(len(prefixes), dtype=object)
+        for i, p in enumerate(prefixes):
+            c = self.counter.get(p, 0)
+            self.counter[p] = c + 1
+            out[i] = make_container_number(p, (c * 7919 + 12345) % 1_000_000)
+        return out
+
+
+def _empty(n: int) -> np.ndarray:
+    return np.full(n, "", dtype=object)
+
+
+def sea_rows(
+    rng: np.random.Generator,
+    *,
+    hub: str,
+    day: int,
+    day_start: int,
+    n: int,
+    net: Network,
+    book: PartyBook,
+    boxes: ContainerNumbers,
+) -> Columns:
+    """n boxes discharged at `hub` on `day`, with their whole journey's times (seconds since epoch)."""
+    lanes = HUB_LANES[hub]
+    lane_names = np.array([lane for lane, _ in lanes], dtype=object)
+    lane_w = np.array([w for _, w in lanes])
+    lane = lane_names[rng.choice(len(lanes), size=n, p=lane_w / lane_w.sum())]
+    cols: dict[str, np.ndarray] = {
+        k: _empty(n)
+        for k in (
+            "origin_port",
+            "shipper_country",
+            "tranship",
+            "carrier",
+            "service",
+            "vessel_imo",
+            "vessel_name",
+            "vessel_flag",
+            "voyage",
+            "feeder_imo",
+            "feeder_voyage",
+            "feeder_carrier",
+            "unlocode",
+            "facility",
+            "size_type",
+            "commodity_code",
+        )
+    }
+    cols["lane"] = lane
+    commodity = np.zeros(n, dtype=np.int64)
+    t_arri = np.zeros(n, dtype=np.int64)
+    transit = np.zeros(n)
+    terminals = hub_terminals(hub)
+    term_w = np.array([TERMINAL_WEIGHTS.get(t, 1.0) for _, t in terminals])
+    for lane_code in np.unique(lane):
+        rows = np.flatnonzero(lane == lane_code)
+        spec = LANES[str(lane_code)]
+        calls = (
+            net.calls_on(hub, spec.code, day)
+            or [s for s in net.services if s.hub == hub and s.lane == spec.code][:1]
+        )
+        call = rng.integers(len(calls), size=len(rows))
+        arrival_of_call = day_start + rng.integers(0, 22 * HOUR, size=len(calls))
+        term_of_call = rng.choice(len(terminals), size=len(calls), p=term_w / term_w.sum())
+        week = day // 7
+        for j, svc in enumerate(calls):
+            r = rows[call == j]
+            v = svc.vessels[week % len(svc.vessels)]
+            cols["carrier"][r] = svc.carrier
+            cols["service"][r] = svc.code
+            cols["vessel_imo"][r] = v.imo
+            cols["vessel_name"][r] = v.name
+            cols["vessel_flag"][r] = v.flag
+            cols["voyage"][r] = f"{week % 52 + 1:02d}{svc.weekday}{'N' if spec.latam else 'W'}"
+            cols["unlocode"][r], cols["facility"][r] = terminals[int(term_of_call[j])]
+            t_arri[r] = arrival_of_call[j]
+        o_w = np.array([o.weight for o in spec.origins])
+        o_idx = rng.choice(len(spec.origins), size=len(rows), p=o_w / o_w.sum())
+        cols["origin_port"][rows] = np.array([o.port for o in spec.origins], dtype=object)[o_idx]
+        cols["shipper_country"][rows] = np.array([o.shipper_country for o in spec.origins], dtype=object)[
+            o_idx
+        ]
+        feeder = np.array([o.feeder_to for o in spec.origins], dtype=object)[o_idx]
+        if spec.tranship:
+            via = rng.random(len(rows)) < spec.tranship_share
+            hubs_t = np.array(spec.tranship, dtype=object)[rng.integers(len(spec.tranship), size=len(rows))]
+            tr = np.where(via, hubs_t, "")
+            tr = np.where(tr == cols["origin_port"][rows], "", tr)  # no transhipment at the port of loading
+            cols["tranship"][rows] = np.where(feeder != "", feeder, tr)
+        else:
+            cols["tranship"][rows] = feeder
+        comm = _choice(rng, spec.commodities, len(rows))
+        commodity[rows] = [_COMMODITY_INDEX[c] for c in comm]
+        transit[rows] = spec.transit_days * rng.uniform(0.9, 1.15, size=len(rows))
+    cols["commodity_code"] = np.array(COMMODITY_CODES, dtype=object)[commodity]
+    reefer = REEFER_OF[commodity]
+    # Size-type per commodity.
+    for ci in np.unique(commodity):
+        rows = np.flatnonzero(commodity == ci)
+        cols["size_type"][rows] = _choice(rng, COMMODITIES[COMMODITY_CODES[ci]].sizes, len(rows))
+    length = np.array([SIZE_TYPES[s].length_ft for s in cols["size_type"]])
+    payload = np.array([SIZE_TYPES[s].max_payload_kg for s in cols["size_type"]], dtype=float)
+    first_len = np.array(
+        [SIZE_TYPES[COMMODITIES[COMMODITY_CODES[c]].sizes[0][0]].length_ft for c in commodity]
+    )
+    fill = np.clip(rng.beta(9, 1.6, size=n), 0.2, 1.0)
+    full = FULL_OF[commodity] * length / first_len
+    packages = np.maximum(1, np.round(full * fill)).astype(np.int64)
+    kg_pkg = KG_OF[commodity]
+    packages = np.minimum(packages, np.floor(payload * 0.98 / kg_pkg)).astype(np.int64)
+    gross = np.minimum(np.round(packages * kg_pkg * rng.normal(1.0, 0.02, size=n), 1), payload)
+
+    # Journey times (seconds): hub arrival fixed by the call, the rest backwards from it.
+    t_disc = t_arri + rng.integers(4 * HOUR, 30 * HOUR, size=n)
+    dwell_med = np.where(reefer, DWELL_MEDIAN_H[True], DWELL_MEDIAN_H[False]) * HOUR
+    t_gtot = t_disc + np.maximum(2 * HOUR, dwell_med * rng.lognormal(0, 0.5, size=n)).astype(np.int64)
+    has_t = cols["tranship"] != ""
+    t_tload = t_arri - (transit * 0.75 * DAY).astype(np.int64)  # leaves the transhipment port
+    t_tdisc = t_tload - rng.integers(36 * HOUR, 7 * DAY, size=n)
+    t_load = np.where(
+        has_t,
+        t_tdisc - (transit * 0.3 * DAY).astype(np.int64) - 2 * DAY,
+        t_arri - (transit * DAY).astype(np.int64),
+    )
+    t_gtin = t_load - rng.integers(20 * HOUR, 5 * DAY, size=n)
+    t_empty = t_gtin - rng.integers(10 * HOUR, 4 * DAY, size=n)
+    # ICS2: the ENS for a container must be filed at least 24 h before loading at the port of departure.
+    t_filed = t_load - rng.integers(26 * HOUR, 9 * DAY, size=n)
+    amended = rng.random(n) < 0.08
+    t_amended = np.where(amended, t_filed + rng.integers(HOUR, 2 * DAY, size=n), -1)
+
+    fv = net.feeder_vessels
+    fidx = rng.integers(len(fv), size=n)
+    cols["feeder_imo"] = np.where(has_t, np.array([v.imo for v in fv], dtype=object)[fidx], "")
+    cols["feeder_carrier"] = np.where(has_t, np.array([v.carrier for v in fv], dtype=object)[fidx], "")
+    cols["feeder_voyage"] = np.where(
+        has_t, np.array([f"F{(day // 7) % 52 + 1:02d}{i % 9}" for i in fidx], dtype=object), ""
+    )
+
+    # Boxes: carrier-owned (reefer or dry prefix) or leased.
+    owner = np.array(
+        [CARRIERS[c][1] if r else CARRIERS[c][0] for c, r in zip(cols["carrier"], reefer, strict=True)],
+        dtype=object,
+    )
+    leased = rng.random(n) < 0.3
+    owner = np.where(
+        leased, np.array(LESSOR_PREFIXES, dtype=object)[rng.integers(len(LESSOR_PREFIXES), size=n)], owner
+    )
+    seal_prefix = np.array([CARRIERS[c][2] for c in cols["carrier"]], dtype=object)
+    seal_no = rng.integers(1_000_000, 9_999_999, size=n)
+    seals = np.array([f"{p}{s}" for p, s in zip(seal_prefix, seal_no, strict=True)], dtype=object)
+
+    consignor = np.zeros(n, dtype=np.int64)
+    for cc in np.unique(cols["shipper_country"]):
+        rows = np.flatnonzero(cols["shipper_country"] == cc)
+        consignor[rows] = book.pick(rng, book.by_country[str(cc)], len(rows))
+    consignee = book.pick(rng, book.consignees, n)
+    declarant = book.pick(rng, book.declarants, n)
+    notify = np.where(rng.random(n) < 0.6, consignee, declarant)
+
+    out = Columns(cols)
+    out.update(
+        hub=np.full(n, hub, dtype=object),
+        mode=np.full(n, "sea", dtype=object),
+        commodity=commodity,
+        reefer=reefer,
+        packages=packages,
+        gross_mass_kg=gross,
+        fill=fill,
+        container_number=boxes.take(owner),
+        seal=seals,
+        seal_at_disc=seals.copy(),
+        t_empty=t_empty,
+        t_gtin=t_gtin,
+        t_load=t_load,
+        t_tdisc=np.where(has_t, t_tdisc, -1),
+        t_tload=np.where(has_t, t_tload, -1),
+        t_arri=t_arri,
+        t_disc=t_disc,
+        t_gtot=t_gtot,
+        t_filed=t_filed,
+        t_amended=t_amended,
+        amendments=amended.astype(np.int64),
+        consignor=consignor,
+        consignee=consignee,
+        declarant=declarant,
+        notify=notify,
+        place_of_delivery=np.full(n, "", dtype=object),
+        smart_seal=np.zeros(n, dtype=bool),
+        goods_description=DESC_OF[commodity].copy(),
+        hs_code=HS_OF[commodity].copy(),
+    )
+    return out
+
+
+def air_rows(rng: np.random.Generator, *, day: int, day_start: int, n: int, book: PartyBook) -> Columns:
+    """Air cargo consignments (house air waybills) landing at Schiphol."""
+    base = _blank(n, "schiphol", "air")
+    origin = _choice(rng, AIR_ORIGINS, n)
+    comm = np.array([_COMMODITY_INDEX[c] for c in _choice(rng, AIR_COMMODITIES, n)], dtype=np.int64)
+    packages = np.maximum(1, np.round(FULL_OF[comm] * rng.lognormal(0, 0.6, size=n))).astype(np.int64)
+    t_arri = day_start + rng.integers(0, DAY, size=n)
+    t_load = t_arri - rng.integers(9 * HOUR, 16 * HOUR, size=n)
+    carrier = np.array(AIR_CARRIERS, dtype=object)[rng.integers(len(AIR_CARRIERS), size=n)]
+    base.update(
+        origin_port=origin,
+        shipper_country=np.array([o[:2] for o in origin], dtype=object),
+        carrier=carrier,
+        voyage=np.array(
+            [f"{c[:2]}{int(x)}" for c, x in zip(carrier, rng.integers(100, 999, size=n), strict=True)],
+            dtype=object,
+        ),
+        unlocode=np.full(n, "NLAMS", dtype=object),
+        facility=np.full(n, "SPLCARGO", dtype=object),
+        commodity=comm,
+        packages=packages,
+        gross_mass_kg=np.round(packages * KG_OF[comm] * rng.normal(1, 0.03, size=n), 1),
+        t_load=t_load,
+        t_arri=t_arri,
+        t_filed=t_load - rng.integers(4 * HOUR, 30 * HOUR, size=n),
+    )
+    return _finish(rng, base, book, n)
+
+
+def truck_rows(rng: np.random.Generator, *, day: int, day_start: int, n: int, book: PartyBook) -> Columns:
+    """Export trucks leaving the flower auctions (the plan's fast road export)."""
+    base = _blank(n, "flower_auctions", "road")
+    dest = _choice(rng, TRUCK_DESTINATIONS, n)
+    auction = np.array(["NLAAM", "NLNDW", "NLRIJ"], dtype=object)[rng.choice(3, size=n, p=[0.5, 0.35, 0.15])]
+    comm = np.where(rng.random(n) < 0.7, _COMMODITY_INDEX["cut_flowers"], _COMMODITY_INDEX["plants"])
+    packages = rng.integers(8, 46, size=n)
+    t_load = day_start + rng.integers(2 * HOUR, 14 * HOUR, size=n)
+    base.update(
+        origin_port=auction,
+        shipper_country=np.array([d[:2] for d in dest], dtype=object),
+        unlocode=auction,
+        place_of_delivery=dest,
+        commodity=comm,
+        packages=packages,
+        gross_mass_kg=np.round(packages * KG_OF[comm] * rng.normal(1, 0.05, size=n), 1),
+        t_load=t_load,
+        t_arri=t_load,
+        t_filed=t_load - rng.integers(HOUR, 6 * HOUR, size=n),
+    )
+    out = _finish(rng, base, book, n)
+    # Export: the Dutch auction trader is the consignor, a foreign wholesaler the consignee.
+    out["consignor"], out["consignee"] = out["consignee"].copy(), out["consignor"].copy()
+    out["shipper_country"] = np.full(n, "NL", dtype=object)
+    return out
+
+
+def _blank(n: int, hub: str, mode: str) -> Columns:
+    text = (
+        "origin_port",
+        "shipper_country",
+        "tranship",
+        "carrier",
+        "service",
+        "vessel_imo",
+        "vessel_name",
+        "vessel_flag",
+        "voyage",
+        "feeder_imo",
+        "feeder_voyage",
+        "feeder_carrier",
+        "unlocode",
+        "facility",
+        "size_type",
+        "container_number",
+        "seal",
+        "seal_at_disc",
+        "place_of_delivery",
+        "lane",
+    )
+    cols = Columns({k: _empty(n) for k in text})
+    minus = np.full(n, -1, dtype=np.int64)
+    cols.update(
+        hub=np.full(n, hub, dtype=object),
+        mode=np.full(n, mode, dtype=object),
+        reefer=np.zeros(n, dtype=bool),
+        fill=np.ones(n),
+        smart_seal=np.zeros(n, dtype=bool),
+        **{
+            k: minus.copy()
+            for k in ("t_empty", "t_gtin", "t_tdisc", "t_tload", "t_disc", "t_gtot", "t_amended")
+        },
+        amendments=np.zeros(n, dtype=np.int64),
+    )
+    cols["lane"] = np.full(n, mode, dtype=object)
+    return cols
+
+
+def _finish(rng: np.random.Generator, cols: Columns, book: PartyBook, n: int) -> Columns:
+    comm = cols["commodity"]
+    cols["commodity_code"] = np.array(COMMODITY_CODES, dtype=object)[comm]
+    cols["hs_code"] = HS_OF[comm].copy()
+    cols["goods_description"] = DESC_OF[comm].copy()
+    consignor = np.zeros(n, dtype=np.int64)
+    for cc in np.unique(cols["shipper_country"]):
+        rows = np.flatnonzero(cols["shipper_country"] == cc)
+        pool = book.by_country.get(str(cc))
+        consignor[rows] = book.pick(rng, pool if pool is not None else book.consignees, len(rows))
+    cols["consignor"] = consignor
+    cols["consignee"] = book.pick(rng, book.consignees, n)
+    cols["declarant"] = book.pick(rng, book.declarants, n)
+    cols["notify"] = cols["consignee"].copy()
+    return cols
+
+
+def lane_countries() -> set[str]:
+    out = {o.shipper_country for lane in LANES.values() for o in lane.origins}
+    out |= {code[:2] for code, _ in AIR_ORIGINS} | {code[:2] for code, _ in TRUCK_DESTINATIONS}
+    return out | {"NL"}
