@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import secrets
+from datetime import date, timedelta
 
 import typer
 from rich.console import Console
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from mainport.config import get_settings
 from mainport.database import migrations, session_scope
@@ -18,6 +19,8 @@ from mainport.identity.principal import system_principal
 from mainport.logs import get_logger
 
 console = Console()
+SAMPLE_DAYS = 3
+SAMPLE_SCALE = 0.01
 log = get_logger(__name__)
 
 
@@ -57,20 +60,30 @@ def _seed_reference(session: Session) -> None:
     ensure_public_series(session=session)
 
 
-def _load_sample_world(factory: object) -> None:
+def _load_sample_world(factory: sessionmaker[Session]) -> None:
+    """On an empty database: generate a small world and load it through the normal ingest path."""
     from mainport.shipments.models import ContainerEvent
+    from mainport.world.config import WorldConfig
+    from mainport.world.generate import generate_world, load_world
 
-    with session_scope(factory) as session:  # type: ignore[arg-type]
+    with session_scope(factory) as session:
         if session.scalar(select(func.count()).select_from(ContainerEvent)):
             return
-    try:
-        from mainport.world.bootstrap import load_sample_world
-    except ModuleNotFoundError:
-        console.print("[yellow]no world generator installed: starting without sample data[/yellow]")
-        return
-    console.print("Empty database: generating and loading a small sample world (a few days, small scale)...")
-    summary = load_sample_world(session_factory=factory, data_dir=get_settings().data_dir / "sample-world")
-    console.print(f"sample world loaded: {summary}")
+    out = get_settings().data_dir / "sample-world"
+    console.print(f"Empty database: generating a small sample world into {out} and loading it ...")
+    # A boost makes a three-day world at 1% scale contain some smuggling to look at.
+    # Recent dates, ending well before today so that no "actual" event lies in the future.
+    start = date.today() - timedelta(days=SAMPLE_DAYS + 30)
+    config = WorldConfig(days=SAMPLE_DAYS, scale=SAMPLE_SCALE, smuggling_boost=20, start=start)
+    generate_world(config, out, progress=True)
+    results = load_world(out, factory, system_principal())
+    for kind, rec in results.items():
+        if kind != "not_ingested":
+            f = rec.summary()
+            console.print(
+                f"  {kind}: received {f['received']:,}, stored {f['stored']:,}, "
+                f"duplicates {f['duplicates']:,}, quarantined {f['quarantined']:,}"
+            )
 
 
 def serve(

@@ -20,7 +20,7 @@ def test_every_location_has_a_valid_country_and_shape() -> None:
         assert is_country(loc.country) and code.startswith(loc.country)
         assert -90 <= loc.lat <= 90 and -180 <= loc.lon <= 180
         assert loc.kind in ("seaport", "airport", "auction", "inland")
-        assert loc.role in ("hub", "neighbour", "source", "transit")
+        assert loc.role in ("hub", "neighbour", "source", "transit", "trade")
         assert (loc.role == "hub") == (loc.node is not None)
 
 

@@ -17,45 +17,11 @@ from mainport.reference.nodes import NODES
 from mainport.reference.vessels import make_imo
 
 # UN/LOCODE -> name for ports of the legitimate lanes that reference.locations does not list.
-EXTRA_PORTS: dict[str, str] = {
-    "CNSHA": "Shanghai",
-    "CNNGB": "Ningbo",
-    "CNYTN": "Yantian",
-    "SGSIN": "Singapore",
-    "KRPUS": "Busan",
-    "MYPKG": "Port Klang",
-    "USNYC": "New York",
-    "USSAV": "Savannah",
-    "CAMTR": "Montreal",
-    "AEJEA": "Jebel Ali",
-    "INNSA": "Nhava Sheva",
-    "CIABJ": "Abidjan",
-    "GHTEM": "Tema",
-    "CMDLA": "Douala",
-    "MAPTM": "Tanger Med",
-    "IEDUB": "Dublin",
-    "SEGOT": "Gothenburg",
-    "PLGDN": "Gdansk",
-    "NOOSL": "Oslo",
-    "CLARI": "Arica",
-    "PYVLT": "Villeta",
-    "GBHRW": "Harwich",
-    "GBHUL": "Hull",
-    "GBPUF": "Purfleet",
-    "DEDUS": "Dusseldorf",
-    "FRPAR": "Paris",
-    "ITMIL": "Milan",
-    "SEMMA": "Malmo",
-    "KENBO": "Nairobi",
-    "USMIA": "Miami",
-    "HKHKG": "Hong Kong",
-    "VNSGN": "Ho Chi Minh City",
-}
 
 
 def port_name(code: str) -> str:
     loc = LOCATIONS.get(code)
-    return loc.name if loc else EXTRA_PORTS.get(code, code)
+    return loc.name if loc else code
 
 
 def port_country(code: str) -> str:

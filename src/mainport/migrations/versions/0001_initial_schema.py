@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 15:18:57.367764
+Create Date: 2026-11-29 15:33:48.641079
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import mainport.database.core
+
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -88,6 +89,9 @@ def upgrade() -> None:
             "ix_container_event_equipment_time", ["equipment_reference", "event_datetime"], unique=False
         )
         batch_op.create_index("ix_container_event_hub_time", ["hub", "event_datetime"], unique=False)
+        batch_op.create_index(
+            "ix_container_event_vessel_voyage", ["vessel_imo", "voyage_number"], unique=False
+        )
 
     op.create_table(
         "ingest_run",
@@ -120,6 +124,24 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("location", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_location_node_code"), ["node_code"], unique=False)
+
+    op.create_table(
+        "monitoring_measure",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("hub", sa.String(length=32), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("budget_eur_m", sa.Float(), nullable=False),
+        sa.Column("spent_eur_m", sa.Float(), nullable=False),
+        sa.Column("results", sa.Text(), nullable=False),
+        sa.Column("started_on", sa.Date(), nullable=True),
+        sa.Column("recorded_by", sa.String(length=64), nullable=False),
+        sa.Column("recorded_at", mainport.database.core.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_monitoring_measure")),
+        sa.UniqueConstraint("hub", "year", "name", name="hub_year_name"),
+    )
+    with op.batch_alter_table("monitoring_measure", schema=None) as batch_op:
+        batch_op.create_index("ix_monitoring_measure_hub_year", ["hub", "year"], unique=False)
 
     op.create_table(
         "node",
@@ -175,6 +197,22 @@ def upgrade() -> None:
         sa.UniqueConstraint("eori", name=op.f("uq_party_eori")),
     )
     op.create_table(
+        "public_seizure_figure",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("port", sa.String(length=64), nullable=False),
+        sa.Column("unlocode", sa.String(length=5), nullable=False),
+        sa.Column("hub", sa.String(length=32), nullable=True),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("kg", sa.Float(), nullable=False),
+        sa.Column("basis", sa.Text(), nullable=False),
+        sa.Column("confidence", sa.String(length=8), nullable=False),
+        sa.Column("source", sa.Text(), nullable=False),
+        sa.Column("estimate", sa.Boolean(), nullable=False),
+        sa.Column("loaded_at", mainport.database.core.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_public_seizure_figure")),
+        sa.UniqueConstraint("port", "year", name="port_year"),
+    )
+    op.create_table(
         "quarantined_record",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
@@ -193,6 +231,59 @@ def upgrade() -> None:
         batch_op.create_index("ix_quarantined_record_status_kind", ["status", "kind"], unique=False)
 
     op.create_table(
+        "release_key",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kid", sa.String(length=32), nullable=False),
+        sa.Column("public_key", sa.String(length=64), nullable=False),
+        sa.Column("private_key_enc", sa.Text(), nullable=False),
+        sa.Column("created_at", mainport.database.core.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("retired_at", mainport.database.core.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_release_key")),
+        sa.UniqueConstraint("kid", name=op.f("uq_release_key_kid")),
+    )
+    op.create_table(
+        "release_lookup",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("org_code", sa.String(length=32), nullable=False),
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("container_number", sa.String(length=11), nullable=False),
+        sa.Column("at", mainport.database.core.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_release_lookup")),
+    )
+    with op.batch_alter_table("release_lookup", schema=None) as batch_op:
+        batch_op.create_index("ix_release_lookup_org_at", ["org_code", "at"], unique=False)
+
+    op.create_table(
+        "release_right",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("token_id", sa.String(length=32), nullable=False),
+        sa.Column("container_number", sa.String(length=11), nullable=False),
+        sa.Column("facility_code", sa.String(length=16), nullable=False),
+        sa.Column("issuer_org", sa.String(length=32), nullable=False),
+        sa.Column("holder_org", sa.String(length=32), nullable=False),
+        sa.Column("holder_kind", sa.String(length=16), nullable=False),
+        sa.Column("carrier_id", sa.String(length=32), nullable=True),
+        sa.Column("driver_id", sa.String(length=64), nullable=True),
+        sa.Column("not_before", mainport.database.core.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", mainport.database.core.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("kid", sa.String(length=32), nullable=True),
+        sa.Column("issued_at", mainport.database.core.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("issued_by", sa.String(length=64), nullable=False),
+        sa.Column("used_at", mainport.database.core.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", mainport.database.core.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_by", sa.String(length=64), nullable=True),
+        sa.Column("revoke_reason", sa.String(length=200), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_release_right")),
+        sa.UniqueConstraint("token_id", name=op.f("uq_release_right_token_id")),
+    )
+    with op.batch_alter_table("release_right", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_release_right_container_status", ["container_number", "status"], unique=False
+        )
+
+    op.create_table(
         "scan",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("container_number", sa.String(length=11), nullable=False),
@@ -209,6 +300,55 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_scan_container_number"), ["container_number"], unique=False)
 
     op.create_table(
+        "seal_telemetry",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("reading_id", sa.String(length=100), nullable=False),
+        sa.Column("container_number", sa.String(length=11), nullable=False),
+        sa.Column("device_id", sa.String(length=64), nullable=True),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=True),
+        sa.Column("seal_number", sa.String(length=32), nullable=True),
+        sa.Column("at", mainport.database.core.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("latitude", sa.Float(), nullable=True),
+        sa.Column("longitude", sa.Float(), nullable=True),
+        sa.Column("location", sa.String(length=64), nullable=True),
+        sa.Column("source", sa.String(length=200), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("received_at", mainport.database.core.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_seal_telemetry")),
+        sa.UniqueConstraint("reading_id", name=op.f("uq_seal_telemetry_reading_id")),
+    )
+    with op.batch_alter_table("seal_telemetry", schema=None) as batch_op:
+        batch_op.create_index("ix_seal_telemetry_container_at", ["container_number", "at"], unique=False)
+
+    op.create_table(
+        "targeting_model_version",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", mainport.database.core.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=False),
+        sa.Column("trained_until", mainport.database.core.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("rows", sa.Integer(), nullable=False),
+        sa.Column("positives", sa.Integer(), nullable=False),
+        sa.Column("weighting", sa.String(length=32), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("blob", sa.LargeBinary(), nullable=False),
+        sa.Column("meta", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_targeting_model_version")),
+    )
+    op.create_table(
+        "targeting_rule_profile",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("owner", sa.String(length=100), nullable=False),
+        sa.Column("yaml_text", sa.Text(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=False),
+        sa.Column("created_at", mainport.database.core.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_targeting_rule_profile")),
+        sa.UniqueConstraint("name", "version", name=op.f("uq_targeting_rule_profile_name")),
+    )
+    op.create_table(
         "vessel",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("imo", sa.String(length=7), nullable=False),
@@ -217,6 +357,29 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_vessel")),
         sa.UniqueConstraint("imo", name=op.f("uq_vessel_imo")),
     )
+    op.create_table(
+        "waterbed_signal",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("source_hub", sa.String(length=32), nullable=False),
+        sa.Column("target_hub", sa.String(length=32), nullable=False),
+        sa.Column("metric", sa.String(length=32), nullable=False),
+        sa.Column("change_start", sa.Date(), nullable=False),
+        sa.Column("break_start", sa.Date(), nullable=False),
+        sa.Column("excess_ratio", sa.Float(), nullable=False),
+        sa.Column("ratio_low", sa.Float(), nullable=False),
+        sa.Column("ratio_high", sa.Float(), nullable=False),
+        sa.Column("excess_units", sa.Float(), nullable=False),
+        sa.Column("z", sa.Float(), nullable=False),
+        sa.Column("p_value", sa.Float(), nullable=False),
+        sa.Column("explanation", sa.Text(), nullable=False),
+        sa.Column("detail", sa.JSON(), nullable=False),
+        sa.Column("detected_at", mainport.database.core.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("detected_by", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_waterbed_signal")),
+    )
+    with op.batch_alter_table("waterbed_signal", schema=None) as batch_op:
+        batch_op.create_index("ix_waterbed_signal_detected", ["detected_at"], unique=False)
+
     op.create_table(
         "app_user",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -294,6 +457,66 @@ def upgrade() -> None:
         batch_op.create_index("ix_declaration_hub_filed", ["hub", "filed_at"], unique=False)
 
     op.create_table(
+        "gate_decision",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", mainport.database.core.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("facility_code", sa.String(length=16), nullable=True),
+        sa.Column("asked_by", sa.String(length=64), nullable=False),
+        sa.Column("container_number", sa.String(length=11), nullable=False),
+        sa.Column("carrier_id", sa.String(length=32), nullable=False),
+        sa.Column("driver_id", sa.String(length=64), nullable=False),
+        sa.Column("right_id", sa.Integer(), nullable=True),
+        sa.Column("allowed", sa.Boolean(), nullable=False),
+        sa.Column("reason", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["right_id"], ["release_right.id"], name=op.f("fk_gate_decision_right_id_release_right")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_gate_decision")),
+    )
+    with op.batch_alter_table("gate_decision", schema=None) as batch_op:
+        batch_op.create_index("ix_gate_decision_container_at", ["container_number", "at"], unique=False)
+
+    op.create_table(
+        "release_nomination",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("right_id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("from_org", sa.String(length=32), nullable=False),
+        sa.Column("to_party", sa.String(length=64), nullable=False),
+        sa.Column("to_kind", sa.String(length=16), nullable=False),
+        sa.Column("at", mainport.database.core.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("by", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["right_id"], ["release_right.id"], name=op.f("fk_release_nomination_right_id_release_right")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_release_nomination")),
+        sa.UniqueConstraint("right_id", "seq", name=op.f("uq_release_nomination_right_id")),
+    )
+    with op.batch_alter_table("release_nomination", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_release_nomination_right_id"), ["right_id"], unique=False)
+
+    op.create_table(
+        "targeting_selection",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("hub", sa.String(length=16), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("capacity_scan", sa.Integer(), nullable=False),
+        sa.Column("capacity_physical", sa.Integer(), nullable=False),
+        sa.Column("exploration_share", sa.Float(), nullable=False),
+        sa.Column("strategy", sa.String(length=16), nullable=False),
+        sa.Column("candidates", sa.Integer(), nullable=False),
+        sa.Column("model_version_id", sa.Integer(), nullable=True),
+        sa.Column("created_by", sa.String(length=64), nullable=False),
+        sa.Column("created_at", mainport.database.core.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["model_version_id"],
+            ["targeting_model_version.id"],
+            name=op.f("fk_targeting_selection_model_version_id_targeting_model_version"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_targeting_selection")),
+        sa.UniqueConstraint("hub", "day", name=op.f("uq_targeting_selection_hub")),
+    )
+    op.create_table(
         "voyage",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("vessel_id", sa.Integer(), nullable=False),
@@ -346,6 +569,37 @@ def upgrade() -> None:
             batch_op.f("ix_inspection_container_number"), ["container_number"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_inspection_declaration_id"), ["declaration_id"], unique=False)
+
+    op.create_table(
+        "targeting_risk_score",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("declaration_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("hub", sa.String(length=16), nullable=True),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("model_version_id", sa.Integer(), nullable=True),
+        sa.Column("model_p", sa.Float(), nullable=True),
+        sa.Column("rule_score", sa.Float(), nullable=False),
+        sa.Column("score", sa.Float(), nullable=False),
+        sa.Column("rule_hits", sa.JSON(), nullable=False),
+        sa.Column("reasons", sa.JSON(), nullable=False),
+        sa.Column("scored_at", mainport.database.core.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["declaration_id"],
+            ["declaration.id"],
+            name=op.f("fk_targeting_risk_score_declaration_id_declaration"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["model_version_id"],
+            ["targeting_model_version.id"],
+            name=op.f("fk_targeting_risk_score_model_version_id_targeting_model_version"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_targeting_risk_score")),
+    )
+    with op.batch_alter_table("targeting_risk_score", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_targeting_risk_score_declaration_id"), ["declaration_id"], unique=False
+        )
+        batch_op.create_index("ix_targeting_risk_score_hub_day", ["hub", "day"], unique=False)
 
     op.create_table(
         "transport_call",
@@ -441,11 +695,130 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_alert_dedup_key"), ["dedup_key"], unique=False)
         batch_op.create_index("ix_alert_status_severity", ["status", "severity"], unique=False)
 
+    op.create_table(
+        "custody_plan",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("container_number", sa.String(length=11), nullable=False),
+        sa.Column("declaration_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("hub", sa.String(length=16), nullable=True),
+        sa.Column("facility_code", sa.String(length=16), nullable=False),
+        sa.Column("guarded_area", sa.String(length=64), nullable=False),
+        sa.Column("source", sa.String(length=32), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("alert_id", sa.Integer(), nullable=True),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("location", sa.String(length=64), nullable=True),
+        sa.Column("location_since", mainport.database.core.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("opened_by", sa.String(length=64), nullable=False),
+        sa.Column("opened_at", mainport.database.core.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", mainport.database.core.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("head_seq", sa.Integer(), nullable=False),
+        sa.Column("head_hash", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(["alert_id"], ["alert.id"], name=op.f("fk_custody_plan_alert_id_alert")),
+        sa.ForeignKeyConstraint(
+            ["declaration_id"], ["declaration.id"], name=op.f("fk_custody_plan_declaration_id_declaration")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_custody_plan")),
+    )
+    with op.batch_alter_table("custody_plan", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_custody_plan_container_number"), ["container_number"], unique=False
+        )
+        batch_op.create_index("ix_custody_plan_facility_state", ["facility_code", "state"], unique=False)
+
+    op.create_table(
+        "targeting_selection_item",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("selection_id", sa.Integer(), nullable=False),
+        sa.Column("declaration_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("rank", sa.Integer(), nullable=False),
+        sa.Column("score", sa.Float(), nullable=False),
+        sa.Column("model_p", sa.Float(), nullable=True),
+        sa.Column("rule_score", sa.Float(), nullable=False),
+        sa.Column("strategy", sa.String(length=16), nullable=False),
+        sa.Column("propensity", sa.Float(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("reasons", sa.JSON(), nullable=False),
+        sa.Column("rule_hits", sa.JSON(), nullable=False),
+        sa.Column("alert_id", sa.Integer(), nullable=True),
+        sa.Column("inspection_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["alert_id"], ["alert.id"], name=op.f("fk_targeting_selection_item_alert_id_alert")
+        ),
+        sa.ForeignKeyConstraint(
+            ["declaration_id"],
+            ["declaration.id"],
+            name=op.f("fk_targeting_selection_item_declaration_id_declaration"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["inspection_id"],
+            ["inspection.id"],
+            name=op.f("fk_targeting_selection_item_inspection_id_inspection"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["selection_id"],
+            ["targeting_selection.id"],
+            name=op.f("fk_targeting_selection_item_selection_id_targeting_selection"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_targeting_selection_item")),
+        sa.UniqueConstraint(
+            "selection_id", "declaration_id", name=op.f("uq_targeting_selection_item_selection_id")
+        ),
+    )
+    with op.batch_alter_table("targeting_selection_item", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_targeting_selection_item_declaration_id"), ["declaration_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_targeting_selection_item_selection_id"), ["selection_id"], unique=False
+        )
+
+    op.create_table(
+        "custody_log_entry",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("plan_id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("step", sa.String(length=32), nullable=False),
+        sa.Column("at", mainport.database.core.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", mainport.database.core.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(length=64), nullable=False),
+        sa.Column("actor_org", sa.String(length=32), nullable=False),
+        sa.Column("location", sa.String(length=64), nullable=True),
+        sa.Column("seals", sa.JSON(), nullable=False),
+        sa.Column("event_ref", sa.String(length=100), nullable=True),
+        sa.Column("detail", sa.JSON(), nullable=False),
+        sa.Column("prev_hash", sa.String(length=64), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["plan_id"], ["custody_plan.id"], name=op.f("fk_custody_log_entry_plan_id_custody_plan")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_custody_log_entry")),
+        sa.UniqueConstraint("plan_id", "seq", name=op.f("uq_custody_log_entry_plan_id")),
+    )
+    with op.batch_alter_table("custody_log_entry", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_custody_log_entry_event_ref"), ["event_ref"], unique=False)
+        batch_op.create_index(batch_op.f("ix_custody_log_entry_plan_id"), ["plan_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("custody_log_entry", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_custody_log_entry_plan_id"))
+        batch_op.drop_index(batch_op.f("ix_custody_log_entry_event_ref"))
+
+    op.drop_table("custody_log_entry")
+    with op.batch_alter_table("targeting_selection_item", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_targeting_selection_item_selection_id"))
+        batch_op.drop_index(batch_op.f("ix_targeting_selection_item_declaration_id"))
+
+    op.drop_table("targeting_selection_item")
+    with op.batch_alter_table("custody_plan", schema=None) as batch_op:
+        batch_op.drop_index("ix_custody_plan_facility_state")
+        batch_op.drop_index(batch_op.f("ix_custody_plan_container_number"))
+
+    op.drop_table("custody_plan")
     with op.batch_alter_table("alert", schema=None) as batch_op:
         batch_op.drop_index("ix_alert_status_severity")
         batch_op.drop_index(batch_op.f("ix_alert_dedup_key"))
@@ -467,6 +840,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_transport_call_voyage_id"))
 
     op.drop_table("transport_call")
+    with op.batch_alter_table("targeting_risk_score", schema=None) as batch_op:
+        batch_op.drop_index("ix_targeting_risk_score_hub_day")
+        batch_op.drop_index(batch_op.f("ix_targeting_risk_score_declaration_id"))
+
+    op.drop_table("targeting_risk_score")
     with op.batch_alter_table("inspection", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_inspection_declaration_id"))
         batch_op.drop_index(batch_op.f("ix_inspection_container_number"))
@@ -480,6 +858,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_voyage_vessel_id"))
 
     op.drop_table("voyage")
+    op.drop_table("targeting_selection")
+    with op.batch_alter_table("release_nomination", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_release_nomination_right_id"))
+
+    op.drop_table("release_nomination")
+    with op.batch_alter_table("gate_decision", schema=None) as batch_op:
+        batch_op.drop_index("ix_gate_decision_container_at")
+
+    op.drop_table("gate_decision")
     with op.batch_alter_table("declaration", schema=None) as batch_op:
         batch_op.drop_index("ix_declaration_hub_filed")
         batch_op.drop_index(batch_op.f("ix_declaration_hs_code"))
@@ -493,24 +880,49 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_app_user_organisation_id"))
 
     op.drop_table("app_user")
+    with op.batch_alter_table("waterbed_signal", schema=None) as batch_op:
+        batch_op.drop_index("ix_waterbed_signal_detected")
+
+    op.drop_table("waterbed_signal")
     op.drop_table("vessel")
+    op.drop_table("targeting_rule_profile")
+    op.drop_table("targeting_model_version")
+    with op.batch_alter_table("seal_telemetry", schema=None) as batch_op:
+        batch_op.drop_index("ix_seal_telemetry_container_at")
+
+    op.drop_table("seal_telemetry")
     with op.batch_alter_table("scan", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_scan_container_number"))
 
     op.drop_table("scan")
+    with op.batch_alter_table("release_right", schema=None) as batch_op:
+        batch_op.drop_index("ix_release_right_container_status")
+
+    op.drop_table("release_right")
+    with op.batch_alter_table("release_lookup", schema=None) as batch_op:
+        batch_op.drop_index("ix_release_lookup_org_at")
+
+    op.drop_table("release_lookup")
+    op.drop_table("release_key")
     with op.batch_alter_table("quarantined_record", schema=None) as batch_op:
         batch_op.drop_index("ix_quarantined_record_status_kind")
 
     op.drop_table("quarantined_record")
+    op.drop_table("public_seizure_figure")
     op.drop_table("party")
     op.drop_table("organisation")
     op.drop_table("node")
+    with op.batch_alter_table("monitoring_measure", schema=None) as batch_op:
+        batch_op.drop_index("ix_monitoring_measure_hub_year")
+
+    op.drop_table("monitoring_measure")
     with op.batch_alter_table("location", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_location_node_code"))
 
     op.drop_table("location")
     op.drop_table("ingest_run")
     with op.batch_alter_table("container_event", schema=None) as batch_op:
+        batch_op.drop_index("ix_container_event_vessel_voyage")
         batch_op.drop_index("ix_container_event_hub_time")
         batch_op.drop_index("ix_container_event_equipment_time")
 
