@@ -27,10 +27,17 @@ from mainport.reference.locations import LOCATIONS
 SOURCE_COUNTRIES = frozenset(loc.country for loc in LOCATIONS.values() if loc.role == "source")
 TRANSIT_COUNTRIES = frozenset(loc.country for loc in LOCATIONS.values() if loc.role == "transit")
 
-# Prior risk of a commodity group as cover load (seizure reports Rotterdam/Antwerp); the model learns the rest.
+# Prior risk of a commodity group as cover load (seizures Rotterdam/Antwerp); the model learns the rest.
 GROUP_RISK = {
-    "fresh_fruit": 0.9, "cocoa": 0.7, "coffee": 0.6, "frozen_food": 0.6, "flowers": 0.5, "timber": 0.4,
-    "tiles": 0.4, "machinery": 0.2, "general": 0.1,
+    "fresh_fruit": 0.9,
+    "cocoa": 0.7,
+    "coffee": 0.6,
+    "frozen_food": 0.6,
+    "flowers": 0.5,
+    "timber": 0.4,
+    "tiles": 0.4,
+    "machinery": 0.2,
+    "general": 0.1,
 }
 VAGUE = re.compile(
     r"^\s*(foodstuffs?|general cargo|goods|various|miscellaneous|samples?|personal effects|merchandise|"
@@ -41,19 +48,56 @@ DAY = np.timedelta64(1, "D")
 
 # Numeric features given to the model; categorical ones are encoded by the model (see model.py).
 NUMERIC_FEATURES = (
-    "loading_in_source", "loading_in_transit", "routing_source_count", "routing_transit_count",
-    "routing_length", "transhipment", "hs_heading_risk", "group_risk", "reefer", "consignee_age_days",
-    "consignor_age_days", "notify_age_days", "new_notify_party", "consignee_country_mismatch",
-    "consignee_volume_90d", "consignor_volume_90d", "consignee_past_inspections", "consignee_past_hits",
-    "consignor_past_hits", "hs_heading_past_hits", "carrier_past_inspections", "carrier_past_hits",
-    "vessel_past_hits", "mass_payload_ratio", "mass_per_package", "packages", "gross_mass_kg",
-    "vague_description", "description_length", "amendments", "late_filing", "shipper_owned",
-    "seal_changes", "day_of_week",
+    "loading_in_source",
+    "loading_in_transit",
+    "routing_source_count",
+    "routing_transit_count",
+    "routing_length",
+    "transhipment",
+    "hs_heading_risk",
+    "group_risk",
+    "reefer",
+    "consignee_age_days",
+    "consignor_age_days",
+    "notify_age_days",
+    "new_notify_party",
+    "consignee_country_mismatch",
+    "consignee_volume_90d",
+    "consignor_volume_90d",
+    "consignee_past_inspections",
+    "consignee_past_hits",
+    "consignor_past_hits",
+    "hs_heading_past_hits",
+    "carrier_past_inspections",
+    "carrier_past_hits",
+    "vessel_past_hits",
+    "mass_payload_ratio",
+    "mass_per_package",
+    "packages",
+    "gross_mass_kg",
+    "vague_description",
+    "description_length",
+    "amendments",
+    "late_filing",
+    "shipper_owned",
+    "seal_changes",
+    "day_of_week",
 )
 CATEGORICAL_FEATURES = ("commodity_group", "loading_country", "carrier", "hub")
 # Context kept beside the features for rules and for the reasons shown to analysts.
-CONTEXT = ("declaration_id", "filed_at", "place_of_loading", "place_of_delivery", "hs_code", "hs_heading",
-           "routing_countries", "container_number", "size_type", "consignee_id", "consignor_id")
+CONTEXT = (
+    "declaration_id",
+    "filed_at",
+    "place_of_loading",
+    "place_of_delivery",
+    "hs_code",
+    "hs_heading",
+    "routing_countries",
+    "container_number",
+    "size_type",
+    "consignee_id",
+    "consignor_id",
+)
 FEATURES = NUMERIC_FEATURES + CATEGORICAL_FEATURES
 
 
@@ -71,11 +115,18 @@ def _routing(value: Any) -> list[str]:
 
 
 def _prior_counts(
-    at: pd.DataFrame, key: str, events: pd.DataFrame, event_key: str, event_time: str, value: str | None = None
+    at: pd.DataFrame,
+    key: str,
+    events: pd.DataFrame,
+    event_key: str,
+    event_time: str,
+    value: str | None = None,
 ) -> pd.Series:
     """For each row of ``at`` (with ``filed_at``), the count (or sum of ``value``) of events with the same key
     strictly before ``filed_at``: an as-of join on cumulative sums, so nothing later can leak in."""
-    left = pd.DataFrame({"_k": at[key].to_numpy(), "_t": at["filed_at"].to_numpy(), "_row": np.arange(len(at))})
+    left = pd.DataFrame(
+        {"_k": at[key].to_numpy(), "_t": at["filed_at"].to_numpy(), "_row": np.arange(len(at))}
+    )
     left = left[left["_k"].notna()]
     result = np.zeros(len(at))
     ev = events[[event_key, event_time] + ([value] if value else [])].dropna(subset=[event_key, event_time])
@@ -94,15 +145,25 @@ def _prior_counts(
     ev = ev.sort_values("_t", kind="stable")
     ev["_cum"] = ev.groupby("_k")["_v"].cumsum()
     merged = pd.merge_asof(
-        left.sort_values("_t", kind="stable"), ev[["_k", "_t", "_cum"]], on="_t", by="_k",
-        allow_exact_matches=False, direction="backward",
+        left.sort_values("_t", kind="stable"),
+        ev[["_k", "_t", "_cum"]],
+        on="_t",
+        by="_k",
+        allow_exact_matches=False,
+        direction="backward",
     )
     result[merged["_row"].to_numpy()] = merged["_cum"].fillna(0.0).to_numpy()
     return pd.Series(result, index=at.index)
 
 
 def _windowed(
-    at: pd.DataFrame, key: str, events: pd.DataFrame, ev_key: str, ev_time: str, days: int, value: str | None = None
+    at: pd.DataFrame,
+    key: str,
+    events: pd.DataFrame,
+    ev_key: str,
+    ev_time: str,
+    days: int,
+    value: str | None = None,
 ) -> pd.Series:
     """Events with the same key in the ``days`` before filing (count at t minus count at t - days)."""
     now = _prior_counts(at, key, events, ev_key, ev_time, value)
@@ -120,8 +181,16 @@ def _party_age(filed: pd.Series, ids: pd.Series, first_seen: dict[Any, pd.Timest
 def _outcome_frame(history: pd.DataFrame, outcomes: pd.DataFrame | None) -> pd.DataFrame:
     if outcomes is None or outcomes.empty:
         return pd.DataFrame(
-            columns=["declaration_id", "inspected_at", "found", "consignee_id", "consignor_id", "carrier",
-                     "vessel_imo", "hs_heading"]
+            columns=[
+                "declaration_id",
+                "inspected_at",
+                "found",
+                "consignee_id",
+                "consignor_id",
+                "carrier",
+                "vessel_imo",
+                "hs_heading",
+            ]
         )
     out = outcomes[["declaration_id", "inspected_at", "found"]].copy()
     out["inspected_at"] = _utc(out["inspected_at"])
@@ -212,7 +281,7 @@ def build_features(
     # Container and its events before filing: late filing (loaded before the ENS) and seal changes.
     f["shipper_owned"] = d["shipper_owned"].fillna(False).astype(float) if "shipper_owned" in d else 0.0
     f["late_filing"], f["seal_changes"] = _event_features(d, events)
-    f["day_of_week"] = d["filed_at"].dt.dayofweek.astype(float)
+    f["day_of_week"] = d["filed_at"].dt.day_of_week.astype(float)
 
     for col in CATEGORICAL_FEATURES:
         f[col] = d[col].astype("string") if col in d else pd.Series(pd.NA, index=d.index, dtype="string")

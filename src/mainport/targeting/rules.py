@@ -10,9 +10,9 @@ A profile file::
         owner: j.jansen                      # defaults to the profile owner
         rationale: Cover loads of bananas from Guayaquil to consignees that are new to us.
         valid_from: 2024-01-01
-        valid_to: 2027-12-31                  # optional
-        weight: 0.6                           # rule score in 0..1 when the rule hits
-        when: place_of_loading in [ECGYE, ECPBO] and commodity_group == fresh_fruit and consignee_age_days < 90
+        valid_to: 2027-12-31   # optional
+        weight: 0.6            # rule score in 0..1 when the rule hits
+        when: place_of_loading in [ECGYE, ECPBO] and commodity_group == fresh_fruit and consignee_age_days<90
 
 Grammar of ``when``: ``or``/``and``/``not``/parentheses over comparisons ``NAME op VALUE`` (op one of
 ``== != < <= > >=``), ``NAME in [..]``, ``NAME not in [..]``, ``NAME has_any [..]`` (for pipe-separated list
@@ -55,7 +55,7 @@ def _tokens(text: str) -> list[tuple[str, Any]]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if m is None or m.end() == pos:
-            raise RuleSyntaxError(f"cannot read the condition at {text[pos:pos + 20]!r}")
+            raise RuleSyntaxError(f"cannot read the condition at {text[pos : pos + 20]!r}")
         pos = m.end()
         if m.group("num") is not None:
             num = m.group("num")
@@ -201,8 +201,14 @@ def evaluate(node: Node, frame: pd.DataFrame) -> np.ndarray:
     op, value = node[2], node[3]
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         col = pd.to_numeric(col, errors="coerce")
-    ops = {"==": col.__eq__, "!=": col.__ne__, "<": col.__lt__, "<=": col.__le__, ">": col.__gt__,
-           ">=": col.__ge__}
+    ops: dict[str, Any] = {
+        "==": col.__eq__,
+        "!=": col.__ne__,
+        "<": col.__lt__,
+        "<=": col.__le__,
+        ">": col.__gt__,
+        ">=": col.__ge__,
+    }
     res = ops[op](value)
     return np.asarray(pd.Series(res).fillna(False).astype(bool), dtype=bool) & np.asarray(col.notna())
 
@@ -268,17 +274,24 @@ def parse_profile(text: str, *, known_features: Iterable[str] | None = None) -> 
             raise ValidationFailed(f"rule {rid!r}: weight must be in (0, 1]")
         rules.append(
             Rule(
-                id=str(rid), version=int(raw.get("version", 1)), owner=str(owner),
-                rationale=str(raw["rationale"]).strip(), when=str(raw["when"]), weight=weight,
+                id=str(rid),
+                version=int(raw.get("version", 1)),
+                owner=str(owner),
+                rationale=str(raw["rationale"]).strip(),
+                when=str(raw["when"]),
+                weight=weight,
                 valid_from=_date(raw["valid_from"], f"rule {rid!r} valid_from"),
                 valid_to=_date(raw["valid_to"], f"rule {rid!r} valid_to") if raw.get("valid_to") else None,
-                profile=str(doc["profile"]), condition=condition,
+                profile=str(doc["profile"]),
+                condition=condition,
             )
         )
     return rules
 
 
-def load_profiles(directory: Path = PROFILES_DIR, *, known_features: Iterable[str] | None = None) -> list[Rule]:
+def load_profiles(
+    directory: Path = PROFILES_DIR, *, known_features: Iterable[str] | None = None
+) -> list[Rule]:
     """All rules of the YAML profiles in ``directory`` (the shipped defaults when not given)."""
     if not directory.is_dir():
         raise FileNotFoundError(f"rule profile folder {directory} not found")

@@ -1,13 +1,15 @@
 """Choose what to inspect per hub and day within capacity; keep an explicit exploration share.
 
-Design (recorded per item as ``strategy`` and ``propensity``, the probability that the item was selected):
-- ``risk``: the highest combined scores fill ``capacity - n_explore`` slots; deterministic given the scores, so
-  propensity 1.
-- ``random_audit``: a simple random sample of the rest; propensity ``n_random / len(rest)`` exactly. This slice
-  gives unbiased hit-rate estimates (learning.py).
+Design (recorded per item as ``strategy`` and ``propensity``, the probability the item was selected):
+- ``risk``: the highest combined scores fill ``capacity - n_explore`` slots; deterministic given the
+  scores, so propensity 1.
+- ``random_audit``: a simple random sample of the rest; propensity ``n_random / len(rest)`` exactly. This
+  slice gives unbiased hit-rate estimates (learning.py).
 - ``uncertainty``: a systematic probability-proportional-to-size sample of what is left, with size
-  ``sqrt(p(1-p)) + floor`` (every item keeps a chance); inclusion probabilities are exact for that draw.
-  The propensity of an explored item is ``1 - (1 - pi_random)(1 - pi_uncertainty)``.
+  ``sqrt(p(1-p)) + floor`` (every item keeps a chance).
+  The propensity of an explored item is ``pi_random + (1 - pi_random) * pi_uncertainty`` whichever strategy
+  picked it (pi_uncertainty computed on the whole rest; removing the few random picks first changes it
+  negligibly).
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ def systematic_pps(sizes: np.ndarray, n: int, rng: np.random.Generator) -> tuple
     order = rng.permutation(m)  # random order makes systematic sampling unbiased for any initial ordering
     cum = np.cumsum(pi[order])
     start = rng.uniform(0.0, 1.0)
-    points = start + np.arange(int(round(cum[-1])))
+    points = start + np.arange(round(cum[-1]))
     picked = order[np.searchsorted(cum, points, side="right")]
     return np.unique(picked), pi
 
@@ -96,7 +98,7 @@ def select(
     if total == 0:
         return pd.DataFrame(columns=cols)
     score = candidates["score"].to_numpy(dtype=float)
-    n_explore = int(round(total * exploration_share))
+    n_explore = round(total * exploration_share)
     if exploration_share > 0 and n_explore == 0 and total >= 2:
         n_explore = 1  # a small hub still explores
     n_risk = total - n_explore
@@ -106,17 +108,29 @@ def select(
     rest = order[n_risk:]
     chosen: list[tuple[int, str, float]] = [(int(i), "risk", 1.0) for i in risk_idx]
     if n_explore and len(rest):
-        n_random = n_explore if strategy == "random" else (0 if strategy == "uncertainty" else (n_explore + 1) // 2)
+        n_random = min(
+            n_explore if strategy == "random" else (0 if strategy == "uncertainty" else (n_explore + 1) // 2),
+            len(rest),
+        )
         n_uncertain = n_explore - n_random
         pi_random = n_random / len(rest)
-        random_pick = rng.choice(rest, size=min(n_random, len(rest)), replace=False)
-        chosen += [(int(i), "random_audit", pi_random) for i in random_pick]
-        left = np.setdiff1d(rest, random_pick)
+        # Uncertainty sizes over the whole rest: the inclusion probability of an explored item is
+        # pi_random + (1 - pi_random) * pi_uncertain, whichever strategy happened to pick it.
+        p = candidates["model_p"].to_numpy(dtype=float) if "model_p" in candidates else score
+        p = np.nan_to_num(p[rest], nan=0.5)
+        sizes = np.sqrt(np.clip(p * (1.0 - p), 0.0, 0.25)) + 0.02
+        pi_unc = np.zeros(len(rest))
+        if n_uncertain:
+            _, pi_unc = systematic_pps(
+                sizes, min(n_uncertain, len(rest) - n_random), np.random.default_rng(0)
+            )
+        total_pi = pi_random + (1.0 - pi_random) * pi_unc
+        random_pos = rng.choice(len(rest), size=n_random, replace=False)
+        chosen += [(int(rest[j]), "random_audit", float(total_pi[j])) for j in random_pos]
+        left = np.setdiff1d(np.arange(len(rest)), random_pos)
         if n_uncertain and len(left):
-            p = candidates["model_p"].to_numpy(dtype=float) if "model_p" in candidates else score
-            sizes = np.sqrt(np.clip(p[left] * (1.0 - p[left]), 0.0, 0.25)) + 0.02
-            picked, pi = systematic_pps(sizes, n_uncertain, rng)
-            chosen += [(int(left[j]), "uncertainty", 1.0 - (1.0 - pi_random) * (1.0 - pi[j])) for j in picked]
+            picked, _ = systematic_pps(sizes[left], n_uncertain, rng)
+            chosen += [(int(rest[left[j]]), "uncertainty", float(total_pi[left[j]])) for j in picked]
     idx = np.array([c[0] for c in chosen], dtype=int)
     out = pd.DataFrame(
         {

@@ -1,0 +1,194 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from mainport.audit.models import AuditEntry
+from mainport.cases.models import Alert
+from mainport.errors import Conflict, PermissionDenied, ValidationFailed
+from mainport.identity.models import OrgKind, Role
+from mainport.shipments.models import Inspection, Seizure
+from mainport.targeting import service
+from mainport.targeting.models import ModelVersion, SelectionItem
+from mainport.targeting.selection import Capacity
+from tests.targeting.seed import seed_flow
+
+TODAY = datetime.now(UTC).date()
+
+
+def _actions(session) -> list[str]:
+    return list(session.scalars(select(AuditEntry.action)))
+
+
+def test_selection_records_strategy_reasons_alerts_and_audit(session, principal_factory) -> None:
+    admin = principal_factory(role=Role.analyst)
+    seed_flow(session, n=80)
+    sel = service.run_selection(
+        session=session,
+        actor=admin,
+        hub="rotterdam",
+        day=TODAY,
+        capacity=Capacity(scan=18, physical=2),
+        seed=1,
+    )
+    assert sel.candidates == 80 and len(sel.items) == 20
+    strategies = {i.strategy for i in sel.items}
+    assert "risk" in strategies and strategies & {"random_audit", "uncertainty"}
+    assert all(i.reasons for i in sel.items if i.strategy != "risk" or i.rule_hits)
+    assert any(r.startswith("rule ") for i in sel.items for r in i.reasons)
+    alerts = session.scalars(select(Alert).where(Alert.source == "targeting")).all()
+    assert len(alerts) == 20 and all(a.declaration_id for a in alerts)
+    assert {"targeting.score", "targeting.select"} <= set(_actions(session))
+    with pytest.raises(Conflict):
+        service.run_selection(session=session, actor=admin, hub="rotterdam", day=TODAY)
+
+
+def test_outcome_flows_back_and_model_trains_with_ipw(session, principal_factory) -> None:
+    analyst = principal_factory(role=Role.analyst)
+    yesterday = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    seed_flow(session, n=150, day=yesterday, seed=4)
+    sel = service.run_selection(
+        session=session,
+        actor=analyst,
+        hub="rotterdam",
+        day=yesterday.date(),
+        capacity=Capacity(scan=60),
+        exploration_share=0.2,
+        seed=2,
+    )
+    for n, item in enumerate(sel.items):
+        found = n % 6 == 0
+        service.record_outcome(
+            session=session,
+            actor=analyst,
+            declaration_id=item.declaration_id,
+            result="found" if found else "not_found",
+            kg_found=25.0 if found else 0.0,
+        )
+    linked = session.scalars(select(SelectionItem).where(SelectionItem.inspection_id.is_not(None))).all()
+    assert len(linked) == 60
+    assert session.scalar(select(Seizure.kg).limit(1)) == 25.0
+    assert "targeting.outcome.record" in _actions(session)
+    with pytest.raises(ValidationFailed):
+        service.record_outcome(
+            session=session,
+            actor=analyst,
+            declaration_id=sel.items[0].declaration_id,
+            result="not_found",
+            kg_found=3.0,
+        )
+    ts = service.training_set(session, datetime.now(UTC))
+    assert len(ts.labels) == 60 and ts.weights.max() > ts.weights.min()  # explored items weigh more
+    mv = service.train_model(session=session, actor=analyst, rounds=20)
+    assert session.get(ModelVersion, mv.id).active and mv.rows == 60
+    # the next day is scored with the model: model probability and model reasons are present
+    seed_flow(session, n=40, seed=5)
+    sel2 = service.run_selection(
+        session=session, actor=analyst, hub="rotterdam", day=TODAY, capacity=Capacity(scan=10), seed=3
+    )
+    assert sel2.model_version_id == mv.id and all(i.model_p is not None for i in sel2.items)
+    assert any(r.startswith("model: ") for i in sel2.items for r in i.reasons)
+    rates = service.hit_rates(session=session, actor=analyst, hub="rotterdam")
+    assert sum(v["inspected"] for v in rates["by_strategy"].values()) == 60
+
+
+@pytest.mark.parametrize(("kind", "role"), [(OrgKind.terminal, Role.officer), (OrgKind.customs, Role.viewer)])
+def test_wrong_users_are_refused(session, principal_factory, kind, role) -> None:
+    other = principal_factory(kind=kind, role=role)
+    with pytest.raises(PermissionDenied):
+        service.run_selection(session=session, actor=other, hub="rotterdam", day=TODAY)
+    with pytest.raises(PermissionDenied):
+        service.add_rule_profile(session=session, actor=other, yaml_text="profile: x\nrules: []")
+    if kind is OrgKind.terminal:
+        with pytest.raises(PermissionDenied):
+            service.get_selection(session=session, actor=other, hub="rotterdam", day=TODAY)
+        with pytest.raises(PermissionDenied):
+            service.record_outcome(session=session, actor=other, declaration_id=1, result="found")
+
+
+PROFILE = """
+profile: analyst_added
+owner: a.analyst
+rules:
+  - id: every-reefer
+    rationale: Test rule added without code.
+    valid_from: 2020-01-01
+    weight: 0.9
+    when: reefer
+"""
+
+
+def test_analyst_adds_a_rule_profile_without_code(session, principal_factory) -> None:
+    analyst = principal_factory(role=Role.analyst)
+    v1 = service.add_rule_profile(session=session, actor=analyst, yaml_text=PROFILE)
+    v2 = service.add_rule_profile(session=session, actor=analyst, yaml_text=PROFILE.replace("0.9", "0.8"))
+    assert (v1.version, v2.version) == (1, 2)
+    rules = {r.id: r for r in service.list_rules(session=session, actor=analyst)}
+    assert rules["every-reefer"].weight == 0.8 and "fresh-fruit-new-consignee" in rules
+    with pytest.raises(ValidationFailed, match="unknown features"):
+        service.add_rule_profile(
+            session=session, actor=analyst, yaml_text=PROFILE.replace("reefer\n", "magic\n")
+        )
+
+
+def test_api_selection_detail_outcome_and_refusals(session, principal_factory, app_client, token_for) -> None:
+    analyst = principal_factory(role=Role.analyst)
+    terminal = principal_factory(kind=OrgKind.terminal, role=Role.officer)
+    ids = seed_flow(session, n=30, seed=6)
+    session.commit()
+    h = token_for(analyst)
+    r = app_client.post(
+        "/api/v1/targeting/selections/rotterdam",
+        headers=h,
+        json={"day": str(TODAY), "capacity_scan": 8, "capacity_physical": 2, "seed": 1},
+    )
+    assert r.status_code == 201, r.text
+    assert len(r.json()["items"]) == 10
+    got = app_client.get("/api/v1/targeting/selections/rotterdam", headers=h, params={"day": str(TODAY)})
+    assert got.status_code == 200 and got.json()["items"][0]["rank"] == 1
+    did = got.json()["items"][0]["declaration_id"]
+    detail = app_client.get(f"/api/v1/targeting/declarations/{did}", headers=h)
+    assert detail.status_code == 200 and len(detail.json()["journey"]) == 2
+    out = app_client.post(
+        f"/api/v1/targeting/declarations/{did}/outcome",
+        headers=h,
+        json={"result": "found", "kg_found": 120.5},
+    )
+    assert out.status_code == 201 and out.json()["kg_found"] == 120.5
+    assert app_client.get("/api/v1/targeting/rules", headers=h).status_code == 200
+    ht = token_for(terminal)
+    for method, url, body in [
+        ("get", "/api/v1/targeting/selections/rotterdam", None),
+        ("post", "/api/v1/targeting/selections/rotterdam", {"day": str(TODAY)}),
+        ("get", f"/api/v1/targeting/declarations/{ids[0]}", None),
+        ("post", f"/api/v1/targeting/declarations/{ids[0]}/outcome", {"result": "not_found"}),
+        ("get", "/api/v1/targeting/rules", None),
+        ("post", "/api/v1/targeting/models", {}),
+        ("get", "/api/v1/targeting/hit-rates", None),
+    ]:
+        assert app_client.request(method, url, headers=ht, json=body).status_code == 403, url
+        assert app_client.request(method, url, json=body).status_code == 401, url
+    assert session.scalar(select(Inspection).where(Inspection.declaration_id == ids[0])) is None
+
+
+def test_pages_for_analyst_and_refusals(session, principal_factory, app_client, token_for) -> None:
+    analyst = principal_factory(role=Role.analyst)
+    terminal = principal_factory(kind=OrgKind.terminal, role=Role.officer)
+    seed_flow(session, n=20, seed=7)
+    sel = service.run_selection(
+        session=session, actor=analyst, hub="rotterdam", day=TODAY, capacity=Capacity(scan=5), seed=1
+    )
+    did = sel.items[0].declaration_id
+    session.commit()
+    h = token_for(analyst)
+    page = app_client.get("/targeting/rotterdam", headers=h)
+    assert page.status_code == 200 and f"/targeting/declarations/{did}" in page.text
+    detail = app_client.get(f"/targeting/declarations/{did}", headers=h)
+    assert detail.status_code == 200 and "Container journey" in detail.text and "LOAD" in detail.text
+    empty = app_client.get("/targeting/schiphol", headers=h)
+    assert empty.status_code == 200 and "No selection" in empty.text
+    assert app_client.get("/targeting/rotterdam", headers=token_for(terminal)).status_code == 403
+    anon = app_client.get("/targeting/rotterdam", follow_redirects=False)
+    assert anon.status_code in (302, 303, 307, 401)
