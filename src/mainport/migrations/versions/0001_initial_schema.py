@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 15:33:48.641079
+Create Date: 2026-11-29 15:35:03.302320
 """
 
 from __future__ import annotations
