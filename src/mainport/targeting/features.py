@@ -106,12 +106,101 @@ def _utc(s: pd.Series) -> pd.Series:
     return out.astype("datetime64[ns, UTC]")
 
 
+def _ns(s: pd.Series) -> np.ndarray:
+    """UTC instants as int64 nanoseconds (NaT -> INT64 min): tz-aware ``to_numpy`` would build objects."""
+    return np.asarray(_utc(s).array.asi8, dtype=np.int64)
+
+
+NAT = np.iinfo(np.int64).min
+
+
 def _routing(value: Any) -> list[str]:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return []
     if isinstance(value, str):
         return [c for c in value.replace(",", "|").split("|") if c]
     return [str(c) for c in value]
+
+
+def _routes(s: pd.Series) -> pd.Series:
+    """Routing countries as lists, whether given as lists or as "A|B" / "A,B" strings (vectorised)."""
+    is_str = np.fromiter((isinstance(v, str) for v in s), dtype=bool, count=len(s))
+    out = s.astype(object).copy()
+    if is_str.any():
+        split = s[is_str].astype(str).str.replace(",", "|", regex=False).str.split("|")
+        out[is_str] = split.map(lambda r: [c for c in r if c])
+    missing = out.isna().to_numpy() if not is_str.all() else np.zeros(len(s), dtype=bool)
+    if missing.any():
+        out[missing] = pd.Series([[] for _ in range(int(missing.sum()))], index=out.index[missing])
+    return out
+
+
+def _as_key(s: pd.Series) -> pd.Series:
+    """Ids as text, so 7, 7.0 (an int column with gaps) and "7" are the same party."""
+    if pd.api.types.is_float_dtype(s):
+        v = s.to_numpy(dtype=float)
+        if np.all(np.isnan(v) | (v == np.round(v))):
+            s = s.astype("Int64")
+    return s.astype("string")
+
+
+def _key_codes(*keys: pd.Series) -> list[np.ndarray]:
+    """One integer code space for keys from several frames (compared as text, like the ids in the files);
+    missing keys get -1."""
+    sizes = [len(k) for k in keys]
+    joined = pd.concat([k.reset_index(drop=True) for k in keys], ignore_index=True)
+    text = _as_key(joined)
+    codes, _ = pd.factorize(text, use_na_sentinel=True)
+    return list(np.split(codes.astype(np.int64), np.cumsum(sizes)[:-1]))
+
+
+def _prior_sums(
+    at: pd.DataFrame,
+    key: str,
+    events: pd.DataFrame,
+    event_key: str,
+    event_time: str,
+    value: str | None = None,
+    *,
+    shifts_days: tuple[float, ...] = (0.0,),
+) -> list[np.ndarray]:
+    """For each row of ``at`` (with ``filed_at``) and each shift, the count (or sum of ``value``) of events
+    with the same key strictly before ``filed_at - shift``: an as-of join done with sorted (key, time) codes
+    and ``searchsorted(side="left")``, so an event at the very instant of filing, or later, never counts."""
+    zeros = [np.zeros(len(at)) for _ in shifts_days]
+    ev = events[[event_key, event_time] + ([value] if value else [])]
+    ev = ev[ev[event_key].notna() & ev[event_time].notna()]
+    if ev.empty or at.empty:
+        return zeros
+    q_key, e_key = _key_codes(at[key], ev[event_key])
+    filed = _ns(at["filed_at"])
+    q_ts = [filed - np.int64(round(days * 86400e9)) for days in shifts_days]
+    e_t = _ns(ev[event_time])
+    e_v = ev[value].to_numpy(dtype=float) if value else np.ones(len(ev))
+    # Dense ranks of all instants make (key, time) one int64 that sorts lexicographically.
+    times, inverse = np.unique(np.concatenate([*q_ts, e_t]), return_inverse=True)
+    width = np.int64(len(times) + 1)
+    inverse = inverse.astype(np.int64)
+    e_comp = e_key * width + inverse[len(filed) * len(q_ts) :]
+    order = np.argsort(e_comp, kind="stable")
+    e_comp = e_comp[order]
+    cum = np.concatenate([[0.0], np.cumsum(e_v[order])])
+    ok = np.flatnonzero(q_key >= 0)
+    lo = np.searchsorted(e_comp, np.sort(q_key[ok] * width), side="left")
+    by_key = np.argsort(q_key[ok], kind="stable")
+    out = []
+    for i in range(len(q_ts)):
+        q_comp = q_key[ok] * width + inverse[i * len(filed) : (i + 1) * len(filed)][ok]
+        # Sorted needles make searchsorted walk the haystack in order (far fewer cache misses at 1M rows).
+        q_order = np.argsort(q_comp, kind="stable")
+        result = np.zeros(len(at))
+        hi = np.empty(len(ok), dtype=np.int64)
+        hi[q_order] = np.searchsorted(e_comp, q_comp[q_order], side="left")
+        start = np.empty(len(ok), dtype=np.int64)
+        start[by_key] = lo
+        result[ok] = cum[hi] - cum[start]
+        out.append(result)
+    return out
 
 
 def _prior_counts(
@@ -122,38 +211,9 @@ def _prior_counts(
     event_time: str,
     value: str | None = None,
 ) -> pd.Series:
-    """For each row of ``at`` (with ``filed_at``), the count (or sum of ``value``) of events with the same key
-    strictly before ``filed_at``: an as-of join on cumulative sums, so nothing later can leak in."""
-    left = pd.DataFrame(
-        {"_k": at[key].to_numpy(), "_t": at["filed_at"].to_numpy(), "_row": np.arange(len(at))}
-    )
-    left = left[left["_k"].notna()]
-    result = np.zeros(len(at))
-    ev = events[[event_key, event_time] + ([value] if value else [])].dropna(subset=[event_key, event_time])
-    if ev.empty or left.empty:
-        return pd.Series(result, index=at.index)
-    ev = pd.DataFrame(
-        {
-            "_k": ev[event_key].to_numpy(),
-            "_t": ev[event_time].to_numpy(),
-            "_v": ev[value].to_numpy(dtype=float) if value else np.ones(len(ev)),
-        }
-    )
-    # Keys must share a dtype for merge_asof's `by`.
-    left["_k"] = left["_k"].astype(str)
-    ev["_k"] = ev["_k"].astype(str)
-    ev = ev.sort_values("_t", kind="stable")
-    ev["_cum"] = ev.groupby("_k")["_v"].cumsum()
-    merged = pd.merge_asof(
-        left.sort_values("_t", kind="stable"),
-        ev[["_k", "_t", "_cum"]],
-        on="_t",
-        by="_k",
-        allow_exact_matches=False,
-        direction="backward",
-    )
-    result[merged["_row"].to_numpy()] = merged["_cum"].fillna(0.0).to_numpy()
-    return pd.Series(result, index=at.index)
+    """Count (or sum of ``value``) of same-key events strictly before filing."""
+    (now,) = _prior_sums(at, key, events, event_key, event_time, value)
+    return pd.Series(now, index=at.index)
 
 
 def _windowed(
@@ -166,14 +226,14 @@ def _windowed(
     value: str | None = None,
 ) -> pd.Series:
     """Events with the same key in the ``days`` before filing (count at t minus count at t - days)."""
-    now = _prior_counts(at, key, events, ev_key, ev_time, value)
-    shifted = at.assign(filed_at=at["filed_at"] - pd.Timedelta(days=days))
-    return now - _prior_counts(shifted, key, events, ev_key, ev_time, value)
+    now, before = _prior_sums(at, key, events, ev_key, ev_time, value, shifts_days=(0.0, float(days)))
+    return pd.Series(now - before, index=at.index)
 
 
-def _party_age(filed: pd.Series, ids: pd.Series, first_seen: dict[Any, pd.Timestamp]) -> pd.Series:
-    seen = ids.map(first_seen)
-    age = (filed - pd.to_datetime(seen, utc=True)) / DAY
+def _party_age(filed: pd.Series, ids: pd.Series, first_seen: dict[str, int]) -> pd.Series:
+    seen = _as_key(ids).map(first_seen).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    filed_ns = _ns(filed).astype(float)
+    age = pd.Series((filed_ns - seen) / 86400e9, index=filed.index)
     # A party never seen before counts as new (age 0); a first_seen after filing is clipped, not trusted.
     return age.fillna(0.0).clip(lower=0.0)
 
@@ -206,8 +266,13 @@ def build_features(
     history: pd.DataFrame | None = None,
     outcomes: pd.DataFrame | None = None,
     events: pd.DataFrame | None = None,
+    as_of: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
-    """Declarations (plus what was known before them) -> one row of features per declaration, same order."""
+    """Declarations (plus what was known before them) -> one row of features per declaration, same order.
+
+    History features are counted strictly before filing, or strictly before ``as_of`` when given (scoring on
+    the day of selection, often weeks after filing: what is known then). ``as_of`` must not be later than
+    the moment the features are used; the caller keeps history and outcomes to what was known then."""
     d = declarations.reset_index(drop=True).copy()
     d["filed_at"] = _utc(d["filed_at"])
     d["hs_code"] = d["hs_code"].astype(str).str.zfill(6)
@@ -215,14 +280,22 @@ def build_features(
     f = pd.DataFrame(index=d.index)
 
     # Route.
-    routes = d["countries_of_routing"].map(_routing)
-    d["routing_countries"] = routes.map("|".join)
+    routes = _routes(d["countries_of_routing"])
+    d["routing_countries"] = routes.str.join("|")
     d["loading_country"] = d["place_of_loading"].astype(str).str[:2]
     f["loading_in_source"] = d["loading_country"].isin(SOURCE_COUNTRIES).astype(float)
     f["loading_in_transit"] = d["loading_country"].isin(TRANSIT_COUNTRIES).astype(float)
-    f["routing_source_count"] = routes.map(lambda r: sum(c in SOURCE_COUNTRIES for c in r)).astype(float)
-    f["routing_transit_count"] = routes.map(lambda r: sum(c in TRANSIT_COUNTRIES for c in r)).astype(float)
-    f["routing_length"] = routes.map(len).astype(float)
+    # One row per (declaration, country), counted back per declaration: no Python loop per row.
+    flat = routes.explode().dropna().astype(str)
+    f["routing_source_count"] = (
+        flat.isin(SOURCE_COUNTRIES).groupby(level=0).sum().reindex(d.index, fill_value=0)
+    )
+    f["routing_transit_count"] = (
+        flat.isin(TRANSIT_COUNTRIES).groupby(level=0).sum().reindex(d.index, fill_value=0)
+    )
+    f["routing_source_count"] = f["routing_source_count"].astype(float)
+    f["routing_transit_count"] = f["routing_transit_count"].astype(float)
+    f["routing_length"] = routes.str.len().astype(float)
     # Transhipment: routed through a country other than the loading and the destination country.
     f["transhipment"] = (f["routing_length"] > 2).astype(float)
 
@@ -232,42 +305,53 @@ def build_features(
     f["hs_heading_risk"] = d["hs_heading"].isin(RISK_HEADINGS.keys()).astype(float)
     f["group_risk"] = d["commodity_group"].map(GROUP_RISK).fillna(0.1)
     st = d["size_type"].fillna("").astype(str).str.upper()
-    f["reefer"] = st.map(lambda s: float(SIZE_TYPES[s].reefer) if s in SIZE_TYPES else float(s[2:3] == "R"))
+    # Size types are few: look each one up once.
+    kinds = st.unique()
+    reefer = {s: float(SIZE_TYPES[s].reefer) if s in SIZE_TYPES else float(s[2:3] == "R") for s in kinds}
+    payloads = {s: float(SIZE_TYPES[s].max_payload_kg) if s in SIZE_TYPES else np.nan for s in kinds}
+    f["reefer"] = st.map(reefer).astype(float)
 
     # Parties.
-    party_country: dict[Any, str] = {}
-    first_seen: dict[Any, pd.Timestamp] = {}
+    party_country: dict[str, str] = {}
+    first_seen: dict[str, int] = {}
     if parties is not None and not parties.empty:
-        party_country = dict(zip(parties["party_id"], parties["country"], strict=True))
-        first_seen = dict(zip(parties["party_id"], _utc(parties["first_seen"]), strict=True))
+        pid = _as_key(parties["party_id"])
+        party_country = dict(zip(pid, parties["country"], strict=True))
+        seen_ns = _ns(parties["first_seen"])
+        first_seen = {k: int(v) for k, v in zip(pid, seen_ns, strict=True) if v != NAT}
     f["consignee_age_days"] = _party_age(d["filed_at"], d["consignee_id"], first_seen)
     f["consignor_age_days"] = _party_age(d["filed_at"], d["consignor_id"], first_seen)
     notify = d["notify_id"] if "notify_id" in d else pd.Series(np.nan, index=d.index)
     f["notify_age_days"] = _party_age(d["filed_at"], notify, first_seen).where(notify.notna(), -1.0)
     f["new_notify_party"] = ((f["notify_age_days"] >= 0) & (f["notify_age_days"] < 30)).astype(float)
     delivery_country = d["place_of_delivery"].fillna(d.get("place_of_discharge", "")).astype(str).str[:2]
-    consignee_country = d["consignee_id"].map(party_country)
+    consignee_country = _as_key(d["consignee_id"]).map(party_country)
     f["consignee_country_mismatch"] = (
         consignee_country.notna() & (consignee_country != delivery_country)
     ).astype(float)
 
-    # History: volumes and past outcomes, strictly before filing.
+    # History: volumes and past outcomes, strictly before filing (or before the later moment of selection).
+    if as_of is None:
+        at = d
+    else:
+        moment = pd.Timestamp(as_of)
+        at = d.assign(filed_at=d["filed_at"].where(d["filed_at"] >= moment, moment))
     hist = d if history is None else pd.concat([history.assign(filed_at=_utc(history["filed_at"])), d])
     hist = hist.drop_duplicates("declaration_id", keep="last").copy()
     hist["hs_heading"] = hist["hs_code"].astype(str).str.zfill(6).str[:4]
-    f["consignee_volume_90d"] = _windowed(d, "consignee_id", hist, "consignee_id", "filed_at", 90)
-    f["consignor_volume_90d"] = _windowed(d, "consignor_id", hist, "consignor_id", "filed_at", 90)
+    f["consignee_volume_90d"] = _windowed(at, "consignee_id", hist, "consignee_id", "filed_at", 90)
+    f["consignor_volume_90d"] = _windowed(at, "consignor_id", hist, "consignor_id", "filed_at", 90)
     out = _outcome_frame(hist, outcomes)
-    f["consignee_past_inspections"] = _prior_counts(d, "consignee_id", out, "consignee_id", "inspected_at")
-    f["consignee_past_hits"] = _prior_counts(d, "consignee_id", out, "consignee_id", "inspected_at", "found")
-    f["consignor_past_hits"] = _prior_counts(d, "consignor_id", out, "consignor_id", "inspected_at", "found")
-    f["hs_heading_past_hits"] = _prior_counts(d, "hs_heading", out, "hs_heading", "inspected_at", "found")
-    f["carrier_past_inspections"] = _prior_counts(d, "carrier", out, "carrier", "inspected_at")
-    f["carrier_past_hits"] = _prior_counts(d, "carrier", out, "carrier", "inspected_at", "found")
-    f["vessel_past_hits"] = _prior_counts(d, "vessel_imo", out, "vessel_imo", "inspected_at", "found")
+    f["consignee_past_inspections"] = _prior_counts(at, "consignee_id", out, "consignee_id", "inspected_at")
+    f["consignee_past_hits"] = _prior_counts(at, "consignee_id", out, "consignee_id", "inspected_at", "found")
+    f["consignor_past_hits"] = _prior_counts(at, "consignor_id", out, "consignor_id", "inspected_at", "found")
+    f["hs_heading_past_hits"] = _prior_counts(at, "hs_heading", out, "hs_heading", "inspected_at", "found")
+    f["carrier_past_inspections"] = _prior_counts(at, "carrier", out, "carrier", "inspected_at")
+    f["carrier_past_hits"] = _prior_counts(at, "carrier", out, "carrier", "inspected_at", "found")
+    f["vessel_past_hits"] = _prior_counts(at, "vessel_imo", out, "vessel_imo", "inspected_at", "found")
 
     # Consistency.
-    payload = st.map(lambda s: SIZE_TYPES[s].max_payload_kg if s in SIZE_TYPES else np.nan).astype(float)
+    payload = st.map(payloads).astype(float)
     mass = d["gross_mass_kg"].astype(float)
     f["mass_payload_ratio"] = (mass / payload).fillna(-1.0)
     f["mass_per_package"] = mass / d["packages"].astype(float).clip(lower=1.0)
@@ -280,7 +364,7 @@ def build_features(
 
     # Container and its events before filing: late filing (loaded before the ENS) and seal changes.
     f["shipper_owned"] = d["shipper_owned"].fillna(False).astype(float) if "shipper_owned" in d else 0.0
-    f["late_filing"], f["seal_changes"] = _event_features(d, events)
+    f["late_filing"], f["seal_changes"] = _event_features(d, events)  # as of filing: the trip before it
     f["day_of_week"] = d["filed_at"].dt.day_of_week.astype(float)
 
     for col in CATEGORICAL_FEATURES:

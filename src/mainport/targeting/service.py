@@ -133,7 +133,14 @@ def _known_before(session: Session, decls: pd.DataFrame, until: datetime) -> dic
 def feature_frame(session: Session, decls: pd.DataFrame, until: datetime) -> pd.DataFrame:
     if decls.empty:
         return feat.build_features(decls.assign(filed_at=pd.Series(dtype="datetime64[ns, UTC]")))
-    return feat.build_features(decls, **_known_before(session, decls, until))
+    known = _known_before(session, decls, until)
+    return feat.build_features(
+        decls,
+        parties=known["parties"],
+        history=known["history"],
+        outcomes=known["outcomes"],
+        events=known["events"],
+    )
 
 
 # ---- rules and models ------------------------------------------------------------------------------------
