@@ -26,6 +26,9 @@ def generate(
     boost: float = typer.Option(1.0, help="multiply smuggling attempts (demos at small scale)"),
     adaptation: float = typer.Option(0.15, help="how fast organisations re-plan from seizures (0-1)"),
     progress: bool = typer.Option(True, help="show a progress bar"),
+    render_scans: bool = typer.Option(
+        False, "--render-scans", help="render each scan request to scans/*.png + JSON sidecar (~1 s a scan)"
+    ),
 ) -> None:
     from mainport.world.generate import generate_world
 
@@ -38,6 +41,10 @@ def generate(
         adaptation_rate=adaptation,
     )
     summary = generate_world(config, out, progress=progress)
+    if render_scans:
+        from mainport.world.scans import render_requests
+
+        summary["scans_rendered"] = render_requests(out)
     typer.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 # Hubs of the simulation: the Dutch nodes (reference.nodes codes) and the neighbouring ports that take
 # displaced traffic (UN/LOCODE). Only Dutch hubs produce declarations the product sees.
@@ -64,6 +64,9 @@ class WorldConfig:
     smart_seal_share: float = 0.15  # share of boxes carrying an e-seal that reports door events
     organisations: int = 8
     declaration_formats: tuple[str, ...] = ("jsonl", "csv")
+    # Generation time: events after it are written as estimates (EST), not actual (ACT), and sensor
+    # readings after it are left out. None: `generate_world` uses the wall clock when it starts.
+    now: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.days < 1:
@@ -72,6 +75,8 @@ class WorldConfig:
             raise ValueError(f"scale must be in (0, 10], got {self.scale}")
         if not 0 <= self.adaptation_rate <= 1:
             raise ValueError(f"adaptation_rate must be in [0, 1], got {self.adaptation_rate}")
+        if self.now is not None and self.now.tzinfo is None:
+            raise ValueError("now must be timezone-aware (UTC)")
         for fmt in self.declaration_formats:
             if fmt not in ("jsonl", "csv"):
                 raise ValueError(f"unknown declaration format {fmt!r} (jsonl, csv)")

@@ -125,6 +125,9 @@ class World:
             raise ValueError(f"day {day} out of order: the world is at day {self._last_closed + 1}")
         if self._state is not None and not self._state.closed:
             raise ValueError(f"day {self._state.day} not ended; call end_day({self._state.day}) first")
+        # Let go of the ended day before building the next: otherwise two full days are alive at the peak
+        # (the cause of the peak memory rising from 1 to 2+ days at full volume).
+        self._state = None
         self._state = self._generate(day)
         return self._state
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mainport.world.network import foreign_facility
-from mainport.world.traces import iso
+from mainport.world.traces import iso, iso1
 from mainport.world.trade import DAY
 
 if TYPE_CHECKING:
@@ -73,9 +73,16 @@ def _loc(port: str, facility: str) -> dict[str, str]:
     return {"UNLocationCode": port}
 
 
-def day_events(world: World, st: DayState, frame: pd.DataFrame) -> list[dict[str, Any]]:
+def day_events(
+    world: World, st: DayState, frame: pd.DataFrame, now: int | None = None
+) -> list[dict[str, Any]]:
     """Equipment events (GTOT empty, GTIN, LOAD, [DISC, LOAD at transhipment], DISC, [INSP], GTOT) per box
-    and transport events (DEPA at origin, ARRI and DEPA at the hub) per vessel call."""
+    and transport events (DEPA at origin, ARRI and DEPA at the hub) per vessel call.
+
+    `now` (seconds since epoch) is the generation time: what happens after it is not yet actual and is
+    written as an estimate (EST, created at `now`); None = nothing lies in the future.
+    """
+    now = np.iinfo(np.int64).max if now is None else now
     rows = st.rows
     sea = np.flatnonzero(rows["mode"] == "sea")
     rng = np.random.default_rng([world.config.seed, st.day, 8])
@@ -97,12 +104,19 @@ def day_events(world: World, st: DayState, frame: pd.DataFrame) -> list[dict[str
         for c in ("t_empty", "t_gtin", "t_load", "t_tdisc", "t_tload", "t_disc", "t_gtot", "t_arri")
     }
     times["t_empty_back"] = iso(empty_back)
+    raw = {c: rows[c] for c in times if c in rows}
+    raw["t_empty_back"] = empty_back
+    now_iso = iso1(now) if now < np.iinfo(np.int64).max else ""
     created_lag = rng.integers(60, 1800, size=rows.n)
-    created = {c: iso(np.where(rows[c] >= 0, rows[c] + created_lag, -1)) for c in times if c in rows}
-    created["t_empty_back"] = iso(np.where(empty_back >= 0, empty_back + created_lag, -1))
+    # Reported a little after it happened, but never after the generation time.
+    created = {
+        c: iso(np.where(rows[c] >= 0, np.minimum(rows[c] + created_lag, now), -1)) for c in times if c in rows
+    }
+    created["t_empty_back"] = iso(np.where(empty_back >= 0, np.minimum(empty_back + created_lag, now), -1))
     calls = _Calls()
     bol = frame["bill_of_lading"].to_numpy()
     out: list[dict[str, Any]] = []
+    when_ts = 0
     for r in sea:
         c = str(rows["container_number"][r])
         size = str(rows["size_type"][r])
@@ -139,11 +153,15 @@ def day_events(world: World, st: DayState, frame: pd.DataFrame) -> list[dict[str
             seals: list[dict[str, str]] | None = None,
             when: str | None = None,
         ) -> None:
+            at = int(raw[col][r]) if when is None else when_ts  # noqa: B023
+            future = at > now
             e: dict[str, Any] = {
                 "eventID": next_id(),
-                "eventCreatedDateTime": created[col][r] if when is None else when,  # noqa: B023
+                "eventCreatedDateTime": (
+                    now_iso if future else created[col][r] if when is None else when  # noqa: B023
+                ),
                 "eventType": "EQUIPMENT",
-                "eventClassifierCode": "ACT",
+                "eventClassifierCode": "EST" if future else "ACT",
                 "eventDateTime": times[col][r] if when is None else when,  # noqa: B023
                 "equipmentEventTypeCode": code,
                 "equipmentReference": c,  # noqa: B023
@@ -170,52 +188,59 @@ def day_events(world: World, st: DayState, frame: pd.DataFrame) -> list[dict[str
         disc_seal = [{"sealNumber": str(rows["seal_at_disc"][r]), "sealSource": "CAR", "sealType": "BLT"}]
         ev("DISC", "t_disc", hub_port, hub_fac, call=hub_call, seals=disc_seal)
         if int(r) in st.inspected:
-            t = iso(np.array([st.inspected[int(r)][1]]))[0]
+            when_ts = st.inspected[int(r)][1]
+            t = iso1(when_ts)
             ev("INSP", "t_disc", hub_port, hub_fac, call=None, seals=disc_seal, when=t)
         ev("GTOT", "t_gtot", hub_port, hub_fac, seals=disc_seal)
         # The empty comes back to a depot after the consignee has stripped it.
         ev("GTIN", "t_empty_back", hub_port, "", empty=True)
-    out.extend(_transport_events(rows, sea, calls, next_id))
+    out.extend(_transport_events(rows, sea, calls, now))
     return out
 
 
-def _transport_events(rows: Any, sea: np.ndarray, calls: _Calls, next_id: Any) -> list[dict[str, Any]]:
-    """ARRI/DEPA at the hub and DEPA at each loading port, one per vessel call."""
-    first_load: dict[tuple[str, str, str], int] = {}
+def _transport_events(rows: Any, sea: np.ndarray, calls: _Calls, now: int) -> list[dict[str, Any]]:
+    """ARRI/DEPA at the hub and DEPA at each loading port, one per vessel call.
+
+    A call's departure is part of the vessel's schedule (trade.sea_rows), not of one day's boxes: every day's
+    file that mentions the call repeats the same DEPA, with an event id derived from the call, so ingest
+    stores it once and no box of a later day is loaded after it.
+    """
+    departs: dict[tuple[str, str, str], int] = {}
     hub_arri: dict[tuple[str, str, str], int] = {}
     for r in sea:
         imo, voy = str(rows["vessel_imo"][r]), str(rows["voyage"][r])
         hub_arri.setdefault((imo, voy, str(rows["unlocode"][r])), int(rows["t_arri"][r]))
         if rows["tranship"][r]:
             key = (str(rows["feeder_imo"][r]), str(rows["feeder_voyage"][r]), str(rows["origin_port"][r]))
-            t = int(rows["t_load"][r])
-            first_load[key] = max(first_load.get(key, t), t)
+            departs[key] = max(departs.get(key, 0), int(rows["t_dep_load"][r]))
             key = (imo, voy, str(rows["tranship"][r]))
-            t = int(rows["t_tload"][r])
+            t = int(rows["t_dep_tranship"][r])
         else:
             key = (imo, voy, str(rows["origin_port"][r]))
-            t = int(rows["t_load"][r])
-        first_load[key] = max(first_load.get(key, t), t)
+            t = int(rows["t_dep_load"][r])
+        departs[key] = max(departs.get(key, 0), t)
     out = []
-    for (imo, voy, port), t in first_load.items():
-        call = calls.calls.get((imo, voy, port))
+    for key, t in departs.items():
+        call = calls.calls.get(key)
         if call is not None:
-            out.append(_transport(next_id(), "DEPA", t + 4 * 3600, call))
-    for (imo, voy, port), t in hub_arri.items():
-        call = calls.calls.get((imo, voy, port))
+            out.append(_transport("DEPA", t, call, now))
+    for key, t in hub_arri.items():
+        call = calls.calls.get(key)
         if call is not None:
-            out.append(_transport(next_id(), "ARRI", t, call))
-            out.append(_transport(next_id(), "DEPA", t + 36 * 3600, call))
+            out.append(_transport("ARRI", t, call, now))
+            out.append(_transport("DEPA", t + 36 * 3600, call, now))
     return out
 
 
-def _transport(eid: str, code: str, t: int, call: dict[str, Any]) -> dict[str, Any]:
-    when = iso(np.array([t]))[0]
+def _transport(code: str, t: int, call: dict[str, Any], now: int) -> dict[str, Any]:
+    when = iso1(t)
+    future = t > now
     return {
-        "eventID": eid,
-        "eventCreatedDateTime": when,
+        "eventID": str(uuid.uuid5(_NS, f"{call['transportCallID']}/{code}")),
+        # A departure still ahead at generation time is an estimate, published now (docs/world.md).
+        "eventCreatedDateTime": iso1(now) if future else when,
         "eventType": "TRANSPORT",
-        "eventClassifierCode": "ACT",
+        "eventClassifierCode": "EST" if future else "ACT",
         "eventDateTime": when,
         "transportEventTypeCode": code,
         "transportCall": call,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,8 @@ def generate_world(
     out = Path(out)
     world = World(config)
     policy = policy or RiskRulePolicy(seed=config.seed)
-    writer = WorldWriter(out, world)
+    now = config.now or datetime.now(UTC)
+    writer = WorldWriter(out, world, int(now.timestamp()))
     started = time.perf_counter()
     totals: dict[str, float] = {"attempts": 0, "finds": 0, "kg_seized_nl": 0.0, "inspections": 0}
     bar = Progress(
@@ -55,6 +57,7 @@ def generate_world(
                 st = world.state(day)
                 assert st.view is not None
                 writer.write_day(st, st.view)
+                del st  # do not keep the written day alive while the next one is built
                 totals["attempts"] += outcome.attempts
                 totals["finds"] += outcome.finds
                 totals["inspections"] += len(outcome.inspections)
@@ -70,6 +73,7 @@ def generate_world(
         "seed": config.seed,
         "scale": config.scale,
         "start": config.start.isoformat(),
+        "now": now.isoformat(),  # events after it are EST, not ACT
         "counts": writer.counts,
         **totals,
         "seconds": round(time.perf_counter() - started, 2),

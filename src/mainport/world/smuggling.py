@@ -206,7 +206,8 @@ def front_company(
     rng: np.random.Generator, org: Organisation, book: PartyBook, day: int, country: str = "NL"
 ) -> int:
     """A front company to consign a load to; used a few times, then dropped (or burned by a seizure)."""
-    live = [f for f in org.fronts if f[1] > 0 and book.country[f[0]] == country]
+    org.fronts[:] = [f for f in org.fronts if f[1] > 0]  # retire used-up and burned fronts: bounded list
+    live = [f for f in org.fronts if book.country[f[0]] == country]
     if live and rng.random() < 0.75:
         front = live[int(rng.integers(len(live)))]
         front[1] -= 1

@@ -3,6 +3,7 @@ outbound flower trucks. Every row is one declaration (one goods item, one contai
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -165,6 +166,16 @@ class ContainerNumbers:
         return out
 
 
+def _stable(text: str) -> int:
+    """A hash that does not change between processes (str hash is salted)."""
+    return zlib.crc32(text.encode())
+
+
+def _port_factor(ports: np.ndarray) -> np.ndarray:
+    """Share of the lane's transit time a port lies from the hub (0.9-1.15), fixed per port."""
+    return np.array([0.9 + 0.25 * (_stable(str(p)) % 1000) / 1000 if p else 1.0 for p in ports])
+
+
 def _empty(n: int) -> np.ndarray:
     return np.full(n, "", dtype=object)
 
@@ -251,7 +262,7 @@ def sea_rows(
             cols["tranship"][rows] = feeder
         comm = _choice(rng, spec.commodities, len(rows))
         commodity[rows] = [_COMMODITY_INDEX[c] for c in comm]
-        transit[rows] = spec.transit_days * rng.uniform(0.9, 1.15, size=len(rows))
+        transit[rows] = spec.transit_days  # per lane: every box of a call shares the vessel's schedule
     cols["commodity_code"] = np.array(COMMODITY_CODES, dtype=object)[commodity]
     reefer = REEFER_OF[commodity]
     # Size-type per commodity.
@@ -270,18 +281,25 @@ def sea_rows(
     packages = np.minimum(packages, np.floor(payload * 0.98 / kg_pkg)).astype(np.int64)
     gross = np.minimum(np.round(packages * kg_pkg * rng.normal(1.0, 0.02, size=n), 1), payload)
 
-    # Journey times (seconds): hub arrival fixed by the call, the rest backwards from it.
+    # Journey times (seconds): hub arrival fixed by the call, the rest backwards from it. Each vessel call
+    # (vessel, voyage, port) has ONE departure time and every box loaded on that call is loaded before it,
+    # whichever day's file the box lands in (a LOAD after the vessel's DEPA is physically impossible).
     t_disc = t_arri + rng.integers(4 * HOUR, 30 * HOUR, size=n)
     dwell_med = np.where(reefer, DWELL_MEDIAN_H[True], DWELL_MEDIAN_H[False]) * HOUR
     t_gtot = t_disc + np.maximum(2 * HOUR, dwell_med * rng.lognormal(0, 0.5, size=n)).astype(np.int64)
     has_t = cols["tranship"] != ""
-    t_tload = t_arri - (transit * 0.75 * DAY).astype(np.int64)  # leaves the transhipment port
-    t_tdisc = t_tload - rng.integers(36 * HOUR, 7 * DAY, size=n)
-    t_load = np.where(
-        has_t,
-        t_tdisc - (transit * 0.3 * DAY).astype(np.int64) - 2 * DAY,
-        t_arri - (transit * DAY).astype(np.int64),
-    )
+    # The main vessel leaves each port of its rotation at a time fixed by its hub arrival and the port.
+    dep_main_origin = t_arri - (transit * _port_factor(cols["origin_port"]) * DAY).astype(np.int64)
+    dep_tranship = t_arri - (transit * 0.75 * _port_factor(cols["tranship"]) * DAY).astype(np.int64)
+    t_tload = dep_tranship - rng.integers(3 * HOUR, 30 * HOUR, size=n)
+    t_tdisc_latest = t_tload - rng.integers(36 * HOUR, 7 * DAY, size=n)
+    # Feeders sail daily at 20:00 UTC from each port: the box takes the last sailing that reaches the
+    # transhipment port in time; a feeder voyage is named by its port and sailing day (one per port and day).
+    leg = (transit * 0.3 * DAY).astype(np.int64) + 2 * DAY
+    dep_feeder = ((t_tdisc_latest - leg - 20 * HOUR) // DAY) * DAY + 20 * HOUR
+    t_tdisc = dep_feeder + leg + rng.integers(2 * HOUR, 10 * HOUR, size=n)
+    t_dep_load = np.where(has_t, dep_feeder, dep_main_origin)
+    t_load = t_dep_load - rng.integers(3 * HOUR, 30 * HOUR, size=n)
     t_gtin = t_load - rng.integers(20 * HOUR, 5 * DAY, size=n)
     t_empty = t_gtin - rng.integers(10 * HOUR, 4 * DAY, size=n)
     # ICS2: the ENS for a container must be filed at least 24 h before loading at the port of departure.
@@ -290,12 +308,15 @@ def sea_rows(
     t_amended = np.where(amended, t_filed + rng.integers(HOUR, 2 * DAY, size=n), -1)
 
     fv = net.feeder_vessels
-    fidx = rng.integers(len(fv), size=n)
+    sail_day = dep_feeder // DAY
+    fidx = (sail_day + np.array([_stable(str(p)) for p in cols["origin_port"]], dtype=np.int64)) % len(fv)
     cols["feeder_imo"] = np.where(has_t, np.array([v.imo for v in fv], dtype=object)[fidx], "")
     cols["feeder_carrier"] = np.where(has_t, np.array([v.carrier for v in fv], dtype=object)[fidx], "")
     cols["feeder_voyage"] = np.where(
-        has_t, np.array([f"F{(day // 7) % 52 + 1:02d}{i % 9}" for i in fidx], dtype=object), ""
-    )
+        has_t,
+        np.array([f"F{d % 1000:03d}{p[2:]}" for d, p in zip(sail_day, cols["origin_port"], strict=True)]),
+        "",
+    ).astype(object)
 
     # Boxes: carrier-owned (reefer or dry prefix) or leased.
     owner = np.array(
@@ -333,8 +354,10 @@ def sea_rows(
         t_empty=t_empty,
         t_gtin=t_gtin,
         t_load=t_load,
+        t_dep_load=t_dep_load,
         t_tdisc=np.where(has_t, t_tdisc, -1),
         t_tload=np.where(has_t, t_tload, -1),
+        t_dep_tranship=np.where(has_t, dep_tranship, -1),
         t_arri=t_arri,
         t_disc=t_disc,
         t_gtot=t_gtot,
@@ -442,7 +465,17 @@ def _blank(n: int, hub: str, mode: str) -> Columns:
         smart_seal=np.zeros(n, dtype=bool),
         **{
             k: minus.copy()
-            for k in ("t_empty", "t_gtin", "t_tdisc", "t_tload", "t_disc", "t_gtot", "t_amended")
+            for k in (
+                "t_empty",
+                "t_gtin",
+                "t_tdisc",
+                "t_tload",
+                "t_disc",
+                "t_gtot",
+                "t_amended",
+                "t_dep_load",
+                "t_dep_tranship",
+            )
         },
         amendments=np.zeros(n, dtype=np.int64),
     )

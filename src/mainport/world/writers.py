@@ -40,9 +40,11 @@ def _jsonl(fh: IO[bytes], items: list[dict[str, Any]]) -> None:
 
 
 class WorldWriter:
-    def __init__(self, out: Path, world: World) -> None:
+    def __init__(self, out: Path, world: World, now: int | None = None) -> None:
         self.out = out
         self.world = world
+        # Generation time (seconds since epoch): later events are estimates, later sensor readings absent.
+        self.now = now
         for d in (*PRODUCT_DIRS, "truth"):
             (out / d).mkdir(parents=True, exist_ok=True)
         self.counts: dict[str, int] = {}
@@ -62,13 +64,15 @@ class WorldWriter:
         date = self.world.date_of(st.day)
         dutch = frame[frame["hub"].isin(DUTCH_HUBS)]
         self._declarations(date, dutch)
-        events = day_events(self.world, st, frame)
+        events = day_events(self.world, st, frame, self.now)
         (self.out / "events" / f"events-{date}.json").write_bytes(orjson.dumps(events))
         self._count("events", len(events))
         with (self.out / "access" / f"access-{date}.jsonl").open("wb") as fh:
             _jsonl(fh, st.access_logs)
         self._count("access_logs", len(st.access_logs))
-        iot = [t for t in st.telemetry if "kind" not in t]
+        # A sensor cannot have reported what has not happened yet (ISO UTC texts compare in time order).
+        cutoff = "9999" if self.now is None else iso1(self.now)
+        iot = [t for t in st.telemetry if "kind" not in t and t["eventDateTime"] <= cutoff]
         status = [t for t in st.telemetry if t.get("kind") == "eseal_status"]
         (self.out / "telemetry" / f"iot-{date}.json").write_bytes(orjson.dumps({"events": iot}))
         with (self.out / "telemetry" / f"eseal-{date}.jsonl").open("wb") as fh:

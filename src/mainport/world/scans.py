@@ -1,0 +1,83 @@
+"""Render the world's scan requests into product-facing image files with `mainport.imaging`.
+
+Each request (origin scan at a participating port, arrival re-scan of a box the policy picked) becomes
+`scans/<request_id>.png`, a 16-bit PNG with a JSON sidecar (container_id, scanner_id, pixel_pitch_mm,
+energy_mev, scan_time, direction). The image is rendered from the box's TRUE contents; the truth stays in
+truth/ and scans/requests.jsonl.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+# World commodity -> the renderer's cargo classes (it knows a few textures, by density and packing).
+_CARGO = {
+    "bananas": "bananas",
+    "pineapples": "bananas",
+    "avocados": "bananas",
+    "fruit_other": "bananas",
+    "shrimp": "bananas",
+    "frozen_meat": "bananas",
+    "juice": "bananas",
+    "coffee": "coffee",
+    "sugar": "coffee",
+    "cocoa_beans": "cocoa",
+    "cocoa_butter": "cocoa",
+    "tiles": "tiles",
+    "machinery": "machinery",
+    "auto_parts": "machinery",
+    "chemicals": "machinery",
+    "paper": "machinery",
+}
+# World hiding place -> the renderer's concealment kinds.
+_KIND = {"doors": "door", "reefer_unit": "reefer", "floor": "floor", "roof": "wall", "front_wall": "wall"}
+_SCANNER = {"origin": "GYE-DT6", "arrival": "RTM-GANTRY9"}
+
+
+def contents_of(request: dict[str, Any]) -> Any:
+    from mainport.imaging.scene import Concealment, ContainerContents
+
+    c = request["contents"]
+    hidden = tuple(
+        Concealment(_KIND.get(x["position"], "cargo"), float(x["mass_kg"]))  # type: ignore[arg-type]
+        for x in c["concealments"]
+        if x["position"] != "sea_chest"
+    )
+    return ContainerContents(
+        size_ft=c["size_ft"],
+        reefer=c["reefer"],
+        commodity=_CARGO.get(c["commodity"], "furniture"),  # type: ignore[arg-type]
+        fill_fraction=float(c["fill_fraction"]),
+        concealments=hidden,
+        high_cube=str(c["size_type"]).startswith("45"),
+        layout_seed=sum(map(ord, request["container_number"])),
+    )
+
+
+def render_requests(out: Path | str, *, grid_mm: float = 20.0) -> int:
+    """Render every request in out/scans/requests.jsonl; returns how many files were written."""
+    try:
+        from mainport.imaging.io import write_scan
+        from mainport.imaging.render import render_scan
+    except ModuleNotFoundError as exc:  # pragma: no cover - imaging is part of the package
+        raise RuntimeError("mainport.imaging is not available: cannot render scans") from exc
+    root = Path(out) / "scans"
+    n = 0
+    for line in (root / "requests.jsonl").read_bytes().splitlines():
+        req = orjson.loads(line)
+        scan = render_scan(
+            contents_of(req),
+            _SCANNER[req["phase"]],
+            seed=n,
+            reverse=n % 2 == 1,
+            container_id=req["container_number"],
+            scan_time=datetime.fromisoformat(req["scan_time"].replace("Z", "+00:00")),
+            grid_mm=grid_mm,
+        )
+        write_scan(scan, root / f"{req['request_id']}.png")
+        n += 1
+    return n
