@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -30,6 +31,7 @@ def test_good_file_is_stored_and_reconciled(session_factory: sessionmaker[Sessio
         session_factory=session_factory, actor=system_principal(), kind="events", path=path, batch_size=7
     )
     assert (recon.received, recon.stored, recon.duplicates, recon.quarantined) == (30, 30, 0, 0)
+    assert gc.isenabled()  # the job pauses the cyclic collector while it streams, and restores it
     with session_factory() as s:
         assert s.scalar(select(func.count()).select_from(ContainerEvent)) == 30
         row = s.scalars(select(ContainerEvent).where(ContainerEvent.event_id == "ev-3")).one()

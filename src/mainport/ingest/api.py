@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+import orjson
+from fastapi import APIRouter, Depends, Request, Response
 
 from mainport.api.deps import CurrentUser, SessionDep
 from mainport.api.pagination import Page, PageDep
@@ -15,6 +16,28 @@ from mainport.ingest.schemas import QuarantinedDetail, QuarantinedOut, Reconcili
 
 router = APIRouter(tags=["ingest"])
 MAX_BATCH = 10_000
+_BATCH_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"oneOf": [{"type": "array"}, {"type": "object"}]}}},
+    }
+}
+
+
+async def json_body(request: Request) -> Any:
+    """The request body parsed by orjson (several times faster than the default for big batches)."""
+    try:
+        return orjson.loads(await request.body())
+    except orjson.JSONDecodeError as exc:
+        raise ValidationFailed(f"the body is not valid JSON: {exc}") from None
+
+
+JsonBody = Annotated[Any, Depends(json_body)]
+
+
+def _answer(summary: dict[str, Any]) -> Response:
+    # Already plain JSON types: skip the response model's validation and serialise with orjson.
+    return Response(orjson.dumps(summary), media_type="application/json")
 
 
 def _items(body: Any, key: str) -> list[Any]:
@@ -26,26 +49,26 @@ def _items(body: Any, key: str) -> list[Any]:
     return items
 
 
-@router.post("/declarations", response_model=ReconciliationOut)
-def post_declarations(session: SessionDep, user: CurrentUser, body: Any = Body(...)) -> dict[str, Any]:
+@router.post("/declarations", response_model=ReconciliationOut, openapi_extra=_BATCH_BODY)
+def post_declarations(session: SessionDep, user: CurrentUser, body: JsonBody) -> Response:
     recon = service.ingest_declarations(
         session=session,
         actor=user,
         source=f"api:{user.username}",
         records=records_from_objects(_items(body, "declarations")),
     )
-    return recon.summary()
+    return _answer(recon.summary())
 
 
-@router.post("/events", response_model=ReconciliationOut)
-def post_events(session: SessionDep, user: CurrentUser, body: Any = Body(...)) -> dict[str, Any]:
+@router.post("/events", response_model=ReconciliationOut, openapi_extra=_BATCH_BODY)
+def post_events(session: SessionDep, user: CurrentUser, body: JsonBody) -> Response:
     recon = service.ingest_events(
         session=session,
         actor=user,
         source=f"api:{user.username}",
         records=records_from_objects(_items(body, "events")),
     )
-    return recon.summary()
+    return _answer(recon.summary())
 
 
 @router.get("/quarantine", response_model=Page[QuarantinedOut])

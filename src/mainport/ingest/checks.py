@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from mainport.reference.containers import parse_container_number
+from mainport.reference.containers import LETTER_VALUES, parse_container_number
 from mainport.reference.locations import is_known_unlocode, is_unlocode_shape
 from mainport.reference.nodes import node_for_location
 from mainport.reference.vessels import normalise_imo
@@ -36,10 +37,36 @@ def _container(value: str) -> str | str:
         return "-" + str(exc)
 
 
+_CANONICAL = re.compile(r"[A-Z]{3}[UJZ][0-9]{7}")
+_VALUES = {**LETTER_VALUES, **{str(d): d for d in range(10)}}
+
+
+def _canonical_ok(value: str) -> bool:
+    """A canonical ISO 6346 number (no spaces, upper case) with a right check digit: the common case."""
+    if _CANONICAL.fullmatch(value) is None:
+        return False
+    v = _VALUES
+    total = (
+        v[value[0]]
+        + 2 * v[value[1]]
+        + 4 * v[value[2]]
+        + 8 * v[value[3]]
+        + 16 * v[value[4]]
+        + 32 * v[value[5]]
+        + 64 * v[value[6]]
+        + 128 * v[value[7]]
+        + 256 * v[value[8]]
+        + 512 * v[value[9]]
+    )
+    return total % 11 % 10 == v[value[10]]
+
+
 def container_number(field: str, value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise Invalid(f"{field}: container number missing (value {value!r})")
-    result = _container(value)
+    if _canonical_ok(value):
+        return value
+    result = _container(value)  # other spellings, and the exact reason when it is wrong
     if result[0] == "-":
         raise Invalid(f"{field}: not a valid ISO 6346 container number: {result[1:]} (value {value!r})")
     return result[1:]

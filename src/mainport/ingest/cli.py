@@ -88,7 +88,7 @@ UserOpt = Annotated[str | None, typer.Option("--as-user", help="Act as this user
 
 @app.command("declarations")
 def declarations(
-    path: FileArg, as_json: JsonOpt = False, batch_size: BatchOpt = 5000, as_user: UserOpt = None
+    path: FileArg, as_json: JsonOpt = False, batch_size: BatchOpt = 20_000, as_user: UserOpt = None
 ) -> None:
     """Ingest a declarations file (CSV with header, or JSON Lines)."""
     _run("declarations", path, as_json, batch_size, as_user)
@@ -96,7 +96,7 @@ def declarations(
 
 @app.command("events")
 def events(
-    path: FileArg, as_json: JsonOpt = False, batch_size: BatchOpt = 5000, as_user: UserOpt = None
+    path: FileArg, as_json: JsonOpt = False, batch_size: BatchOpt = 20_000, as_user: UserOpt = None
 ) -> None:
     """Ingest DCSA events (JSON array, {"events": [...]} or JSON Lines)."""
     _run("events", path, as_json, batch_size, as_user)

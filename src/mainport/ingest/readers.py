@@ -1,7 +1,8 @@
 """Streaming readers for ingest files (pure: no database). Each yields RawRecord's, never raises on bad data.
 
-A record that cannot be read (bad encoding, ragged row, invalid JSON, not an object, a field over the size limit)
-is yielded with `error` set, so that it is counted and quarantined. Blank lines are not records and are skipped.
+A record that cannot be read (bad encoding, ragged row, invalid JSON, not an object, a field over the size
+limit) is yielded with `error` set, so that it is counted and quarantined. Blank lines are not records and are
+skipped.
 """
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ _WRAPPER = re.compile(r'\{\s*"events"\s*:\s*\[')
 
 
 def _visible(text: str) -> str:
-    """Text with undecodable bytes shown as U+FFFD (for storage and messages)."""
+    """Text with undecodable bytes and NUL shown as U+FFFD (for storage and messages; PostgreSQL text
+    cannot hold NUL)."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
     if _BAD_BYTES.search(text) is None:
         return text
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
@@ -136,6 +140,12 @@ def _csv_record(locator: str, header: list[str], row: list[str], missing: list[s
     if bad:
         field_name = next(h for h, v in zip(header, row, strict=True) if _BAD_BYTES.search(v))
         return RawRecord(locator, shown, None, f"{field_name}: {bad}", size)
+    if "\x00" in raw:  # Python's csv reads NUL since 3.11; it is binary data, not text
+        field_name = next(h for h, v in zip(header, row, strict=True) if "\x00" in v)
+        at = row[header.index(field_name)].index("\x00")
+        return RawRecord(
+            locator, shown, None, f"{field_name}: NUL byte at character {at + 1} (binary data?)", size
+        )
     parsed: dict[str, Any] = dict(zip(header, row, strict=True))
     # Stored as a JSON object so that an operator can correct it and retry it without the header.
     shown = orjson.dumps(parsed).decode()[:RAW_LIMIT]
@@ -170,7 +180,7 @@ def _json_record(locator: str, data: bytes) -> RawRecord:
             f"{exc.start + 1} (Latin-1 or CP1252 text?)",
             size,
         )
-    shown = text[:RAW_LIMIT].strip()
+    shown = _visible(text[:RAW_LIMIT].strip())
     try:
         parsed = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
@@ -196,7 +206,7 @@ def _first_char(path: Path) -> str:
     return head[:1]
 
 
-# --- events --------------------------------------------------------------------------------------------------
+# --- events ------------------------------------------------------------------------------------------------
 
 
 def read_events(path: Path, *, progress: Progress | None = None) -> Iterator[RawRecord]:
@@ -215,15 +225,24 @@ def read_events(path: Path, *, progress: Progress | None = None) -> Iterator[Raw
 
 
 def _array(f: IO[str], buf: str, pos: int, closing: str = "]") -> Iterator[RawRecord]:
-    """Decode the elements of a JSON array one by one; a truncated array ends with one error record."""
+    """Decode the elements of a JSON array one by one; a truncated array ends with one error record.
+
+    Fast path: most files hold one element per line, so at an element boundary the rest of the line (less a
+    trailing comma) is handed to orjson whole; if that is one complete JSON value it is exactly the element.
+    Anything else (pretty-printed, several per line, bad bytes, invalid JSON) goes through the exact decoder.
+    """
     n = 0
     offset = 0  # characters consumed before buf
     eof = False
     want = CHUNK
+    loads, decode_error = orjson.loads, orjson.JSONDecodeError
     while True:
         pos = _WS.match(buf, pos).end()  # type: ignore[union-attr]
-        if pos >= len(buf) - 1 and not eof:
+        newline = buf.find("\n", pos)
+        if (newline < 0 or pos >= len(buf) - 1) and not eof:
             more = f.read(want)
+            if newline < 0 and pos < len(buf) - 1:
+                want *= 2  # a huge one-line element: grow the reads to keep the attempts logarithmic
             eof = not more
             buf, offset, pos = buf[pos:] + more, offset + pos, 0
             continue
@@ -237,6 +256,17 @@ def _array(f: IO[str], buf: str, pos: int, closing: str = "]") -> Iterator[RawRe
             return
         if buf.startswith(closing[0], pos):
             return
+        line = buf[pos : newline if newline >= 0 else len(buf)].rstrip(" \t\r,")
+        try:
+            obj = loads(line)
+        except decode_error:
+            pass
+        else:
+            n += 1
+            want = CHUNK
+            yield _element(f"record {n} at character {offset + pos}", line, obj)
+            pos += len(line)
+            continue
         try:
             obj, end = _DECODER.raw_decode(buf, pos)
         except json.JSONDecodeError as exc:
@@ -271,20 +301,23 @@ def _array(f: IO[str], buf: str, pos: int, closing: str = "]") -> Iterator[RawRe
             continue
         n += 1
         want = CHUNK
-        text = buf[pos:end]
-        locator = f"record {n} at character {offset + pos}"
+        yield _element(f"record {n} at character {offset + pos}", buf[pos:end], obj)
         pos = end
-        bad = _encoding_error(text)
-        size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogateescape"))
-        shown = _visible(text[:RAW_LIMIT]) if (bad or size > RAW_LIMIT) else text
-        if bad:
-            yield RawRecord(locator, shown, None, bad, size)
-        elif not isinstance(obj, dict):
-            yield RawRecord(locator, shown, None, f"not a JSON object (got {type(obj).__name__})", size)
-        elif size > FIELD_LIMIT * 4:
-            yield RawRecord(locator, shown, None, f"record is {size} bytes, limit is {FIELD_LIMIT * 4}", size)
-        else:
-            yield RawRecord(locator, shown, obj, None, size)
+
+
+def _element(locator: str, text: str, obj: Any) -> RawRecord:
+    """One decoded array element: refused when it held bad bytes, is not an object or is too big."""
+    ascii_only = text.isascii()
+    bad = None if ascii_only else _encoding_error(text)
+    size = len(text) if ascii_only else len(text.encode("utf-8", "surrogateescape"))
+    shown = _visible(text[:RAW_LIMIT]) if (bad or size > RAW_LIMIT) else text
+    if bad:
+        return RawRecord(locator, shown, None, bad, size)
+    if not isinstance(obj, dict):
+        return RawRecord(locator, shown, None, f"not a JSON object (got {type(obj).__name__})", size)
+    if size > FIELD_LIMIT * 4:
+        return RawRecord(locator, shown, None, f"record is {size} bytes, limit is {FIELD_LIMIT * 4}", size)
+    return RawRecord(locator, shown, obj, None, size)
 
 
 def _needs_more(buf: str, pos: int) -> bool:

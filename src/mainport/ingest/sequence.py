@@ -9,7 +9,7 @@ The state is loaded from the database for equipment and vessels not seen yet, an
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -20,6 +20,23 @@ from mainport.shipments.models import ContainerEvent
 MAX_EQUIPMENT = 300_000  # forget and reload from the database beyond this, to keep memory bounded
 
 CE = ContainerEvent.__table__
+_SQLITE_CHUNK = 30_000  # under SQLite's default limit of 32,766 bound parameters
+# The latest ACT event of each equipment asked for (ties on time: all of them; _see_equipment keeps one).
+_LATEST = """
+SELECT e.equipment_reference, e.event_datetime, e.type_code, e.unlocode
+FROM container_event e JOIN (
+    SELECT equipment_reference, max(event_datetime) AS at FROM container_event
+    WHERE equipment_reference {match} AND event_classifier = 'ACT' GROUP BY equipment_reference
+) latest ON e.equipment_reference = latest.equipment_reference AND e.event_datetime = latest.at
+WHERE e.event_classifier = 'ACT'
+"""
+
+
+def _utc(value: datetime | str) -> datetime:
+    """A time read by plain driver SQL: SQLite gives naive UTC text, PostgreSQL an aware datetime."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class SequenceState:
@@ -37,26 +54,8 @@ class SequenceState:
             if r["equipment_reference"] and r["event_classifier"] == "ACT"
         }
         need -= self.last_act.keys()
-        need_list = list(need)
-        for i in range(0, len(need_list), 2000):
-            chunk = need_list[i : i + 2000]
-            latest = (
-                select(CE.c.equipment_reference, func.max(CE.c.event_datetime).label("at"))
-                .where(CE.c.equipment_reference.in_(chunk), CE.c.event_classifier == "ACT")
-                .group_by(CE.c.equipment_reference)
-                .subquery()
-            )
-            q = (
-                select(CE.c.equipment_reference, CE.c.event_datetime, CE.c.type_code, CE.c.unlocode)
-                .join(
-                    latest,
-                    (CE.c.equipment_reference == latest.c.equipment_reference)
-                    & (CE.c.event_datetime == latest.c.at),
-                )
-                .where(CE.c.event_classifier == "ACT")
-            )
-            for ref, at, code, loc in session.execute(q):
-                self._see_equipment(ref, at, code, loc)
+        if need:
+            self._load_equipment(session, sorted(need))
         vessels = {r["vessel_imo"] for r in rows if r["vessel_imo"]} - self.vessels_loaded
         if vessels:
             q2 = (
@@ -67,6 +66,20 @@ class SequenceState:
             for imo, voyage, loc, at in session.execute(q2):
                 self._see_departure((imo, voyage, loc), at)
             self.vessels_loaded |= vessels
+
+    def _load_equipment(self, session: Session, refs: list[str]) -> None:
+        # Plain driver SQL: compiling an expanding IN of thousands of values costs more than the query.
+        conn = session.connection()
+        if conn.dialect.name == "postgresql":  # the whole list as one array parameter
+            result = conn.exec_driver_sql(_LATEST.format(match="= ANY(%s)"), (refs,))
+            for ref, at, code, loc in result:
+                self._see_equipment(ref, _utc(at), code, loc)
+            return
+        for i in range(0, len(refs), _SQLITE_CHUNK):
+            chunk = tuple(refs[i : i + _SQLITE_CHUNK])
+            result = conn.exec_driver_sql(_LATEST.format(match=f"IN ({','.join('?' * len(chunk))})"), chunk)
+            for ref, at, code, loc in result:
+                self._see_equipment(ref, _utc(at), code, loc)
 
     def _see_equipment(self, ref: str, at: datetime, code: str, loc: str | None) -> None:
         seen = self.last_act.get(ref)

@@ -1,18 +1,20 @@
 """A small compiler from the DCSA event JSON Schemas (OpenAPI 3.0 subset) to fast Python validators.
 
-Why not jsonschema on the hot path: the resolved 2.2.0 event schema is ~40 nested allOf's per event,
-which costs hundreds of microseconds per event in jsonschema. Here allOf's are flattened once into one object check per
-level, and the top-level oneOf is dispatched on its discriminator (each branch requires `eventType` with a
-disjoint enum, so exactly one branch can match - checked when compiling). tests/ingest/test_dcsa_schema.py shows
-that this validator agrees with jsonschema (Draft 4, the base of OpenAPI 3.0) on the examples and broken events.
-Formats (date-time, uuid) are not checked here, as in jsonschema by default; timestamps are checked by the
-business rules (mainport.ingest.events).
+Why not jsonschema on the hot path: the resolved 2.2.0 event schema is ~40 nested allOf's per event, which
+costs hundreds of microseconds per event in jsonschema. Here allOf's are flattened once into one object check
+per level, and the top-level oneOf is dispatched on its discriminator (each branch requires `eventType` with a
+disjoint enum, so exactly one branch can match - checked when compiling). These closures give the precise
+reason for a rejected event; `codegen` turns the same flattened nodes into straight-line Python for the yes/no
+check of the hot path. tests/ingest/test_dcsa_schema.py shows that both agree with jsonschema (Draft 4, the
+base of OpenAPI 3.0) on the examples and broken events. Formats (date-time, uuid) are not checked here, as in
+jsonschema by default; timestamps are checked by the business rules (mainport.ingest.events).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -47,7 +49,21 @@ _SUPPORTED = {
 }
 
 
-class _Compiler:
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """One schema node, flattened: every constraint that applies to a value at this place."""
+
+    types: list[str]
+    enums: list[list[Any]]
+    max_len: int | None
+    max_items: int | None
+    required: list[str]
+    props: dict[str, list[dict[str, Any]]]
+    items: list[dict[str, Any]]
+    one_ofs: list[list[dict[str, Any]]]
+
+
+class Compiler:
     def __init__(self, schemas: dict[str, Any]) -> None:
         self.schemas = schemas
 
@@ -65,32 +81,43 @@ class _Compiler:
         for sub in schema.get("allOf", ()):
             self._atoms(sub, out)
 
-    def compile(self, schemas: list[dict[str, Any]]) -> Check:
+    def spec(self, schemas: list[dict[str, Any]]) -> Spec:
+        """What all of `schemas` require together, with allOf's flattened and $ref's resolved."""
         atoms: list[dict[str, Any]] = []
         for s in schemas:
             self._atoms(s, atoms)
-        types = [a["type"] for a in atoms if "type" in a]
-        enums = [a["enum"] for a in atoms if "enum" in a]
-        max_len = min((a["maxLength"] for a in atoms if "maxLength" in a), default=None)
-        max_items = min((a["maxItems"] for a in atoms if "maxItems" in a), default=None)
         required: list[str] = []
         props: dict[str, list[dict[str, Any]]] = {}
         items: list[dict[str, Any]] = []
-        one_ofs = [a["oneOf"] for a in atoms if "oneOf" in a]
         for a in atoms:
             required += [r for r in a.get("required", ()) if r not in required]
             for name, sub in a.get("properties", {}).items():
                 props.setdefault(name, []).append(sub)
             if "items" in a:
                 items.append(a["items"])
-        prop_checks = [(name, self.compile(subs)) for name, subs in props.items()]
-        item_check = self.compile(items) if items else None
-        one_of_checks = [self._one_of(branches) for branches in one_ofs]
-        return _make_check(types, enums, max_len, max_items, required, prop_checks, item_check, one_of_checks)
+        return Spec(
+            types=[a["type"] for a in atoms if "type" in a],
+            enums=[a["enum"] for a in atoms if "enum" in a],
+            max_len=min((a["maxLength"] for a in atoms if "maxLength" in a), default=None),
+            max_items=min((a["maxItems"] for a in atoms if "maxItems" in a), default=None),
+            required=required,
+            props=props,
+            items=items,
+            one_ofs=[a["oneOf"] for a in atoms if "oneOf" in a],
+        )
+
+    def compile(self, schemas: list[dict[str, Any]]) -> Check:
+        s = self.spec(schemas)
+        prop_checks = [(name, self.compile(subs)) for name, subs in s.props.items()]
+        item_check = self.compile(s.items) if s.items else None
+        one_of_checks = [self._one_of(branches) for branches in s.one_ofs]
+        return _make_check(
+            s.types, s.enums, s.max_len, s.max_items, s.required, prop_checks, item_check, one_of_checks
+        )
 
     def _one_of(self, branches: list[dict[str, Any]]) -> Check:
         checks = [self.compile([b]) for b in branches]
-        key, table = self._discriminator(branches)
+        key, table = self.discriminator(branches)
         if key is None:
 
             def count(x: Any) -> str | None:
@@ -112,7 +139,7 @@ class _Compiler:
         table = {v: checks[i] for v, i in table.items()}
         return dispatch
 
-    def _discriminator(self, branches: list[dict[str, Any]]) -> tuple[str | None, dict[str, Any]]:
+    def discriminator(self, branches: list[dict[str, Any]]) -> tuple[str | None, dict[str, Any]]:
         """A property every branch requires with a string enum, the enums disjoint: then dispatch is exact."""
         flat = []
         for b in branches:
@@ -143,7 +170,7 @@ class _Compiler:
         return None, {}
 
 
-_PYTYPES: dict[str, frozenset[type]] = {
+PYTYPES: dict[str, frozenset[type]] = {
     "string": frozenset({str}),
     "object": frozenset({dict}),
     "array": frozenset({list}),
@@ -175,9 +202,9 @@ def _make_check(
     # Exact type sets: values come from JSON parsers, so there are no subclasses (and bool is not an integer).
     allowed: frozenset[type] | None = None
     for t in types:
-        if t not in _PYTYPES:
+        if t not in PYTYPES:
             raise ValueError(f"unsupported type {t!r}")
-        allowed = _PYTYPES[t] if allowed is None else allowed & _PYTYPES[t]
+        allowed = PYTYPES[t] if allowed is None else allowed & PYTYPES[t]
     type_name = "/".join(dict.fromkeys(types))
     enum_sets = [frozenset((type(v), v) for v in e) for e in enums]
     props = dict(prop_checks)
@@ -194,7 +221,7 @@ def _make_check(
                 return None
 
             return typed
-        if allowed == _PYTYPES["string"]:
+        if allowed == PYTYPES["string"]:
 
             def short_string(x: Any) -> str | None:
                 if type(x) is not str:
@@ -260,7 +287,7 @@ def event_check(version: str) -> Check:
     """The compiled validator of one event of that version."""
     doc = document(version)
     schemas = doc["components"]["schemas"]
-    return _Compiler(schemas).compile([schemas[doc["root"]]])
+    return Compiler(schemas).compile([schemas[doc["root"]]])
 
 
 def reference_schema(version: str) -> dict[str, Any]:

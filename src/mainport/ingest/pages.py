@@ -1,0 +1,73 @@
+"""Pages: the open quarantine (paginated), one record's raw payload, retry (maybe corrected), discard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from mainport.api.deps import CurrentUser, SessionDep
+from mainport.ingest import service
+from mainport.web.templating import add_template_dir, render
+
+router = APIRouter(include_in_schema=False)
+add_template_dir(Path(__file__).parent / "templates")  # the "Quarantine" link is in the base navigation
+PAGE_SIZE = 50
+SHOWN_CHARS = 20_000  # the raw payload shown on the page (the record keeps up to 64 KiB)
+
+
+@router.get("/quarantine")
+def quarantine_page(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentUser,
+    kind: Annotated[str | None, Query(max_length=32)] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    items, total = service.list_quarantine(
+        session=session, actor=principal, kind=kind or None, status="open", limit=PAGE_SIZE, offset=offset
+    )
+    ctx = {"items": items, "total": total, "kind": kind or "", "offset": offset, "size": PAGE_SIZE}
+    return render(request, "ingest/quarantine.html", ctx, principal=principal)
+
+
+@router.get("/quarantine/{record_id}")
+def quarantined_page(
+    request: Request, record_id: int, session: SessionDep, principal: CurrentUser, retried: str | None = None
+) -> Response:
+    item = service.get_quarantined(session=session, actor=principal, record_id=record_id)
+    ctx = {
+        "item": item,
+        "shown": item.raw[:SHOWN_CHARS],
+        "cut": len(item.raw) > SHOWN_CHARS or item.raw_size > len(item.raw.encode()),
+        "retried": retried,
+    }
+    return render(request, "ingest/quarantined.html", ctx, principal=principal)
+
+
+@router.post("/quarantine/{record_id}/retry")
+def retry(
+    record_id: int,
+    session: SessionDep,
+    principal: CurrentUser,
+    fixed_raw: Annotated[str, Form()] = "",
+) -> Response:
+    recon = service.retry_quarantined(
+        session=session, actor=principal, ids=[record_id], fixed_raw=fixed_raw.strip() or None
+    )
+    if recon.quarantined:  # still failing: back to the record, which shows the new reason
+        return RedirectResponse(f"/quarantine/{record_id}?retried=failed", status_code=303)
+    return RedirectResponse("/quarantine", status_code=303)
+
+
+@router.post("/quarantine/{record_id}/discard")
+def discard(
+    record_id: int,
+    session: SessionDep,
+    principal: CurrentUser,
+    note: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    service.discard_quarantined(session=session, actor=principal, record_id=record_id, note=note)
+    return RedirectResponse("/quarantine", status_code=303)
