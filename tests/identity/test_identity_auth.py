@@ -7,13 +7,13 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
-from tests.conftest import PASSWORD, PrincipalFactory
 
 from mainport.config import Settings
 from mainport.database import utcnow
 from mainport.errors import Conflict, NotAuthenticated, PermissionDenied, ValidationFailed
 from mainport.identity import service
 from mainport.identity.models import OrgKind, Role
+from tests.conftest import PASSWORD, PrincipalFactory
 
 
 def _csrf(client: TestClient, path: str = "/login") -> str:

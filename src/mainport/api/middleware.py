@@ -14,8 +14,9 @@ log = get_logger("mainport.http")
 
 # Pages ship their own JS and CSS; nothing is loaded from elsewhere, and pages may not be framed.
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob:; "
+    "style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; "
+    "form-action 'self'",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
@@ -25,7 +26,9 @@ SECURITY_HEADERS = {
 
 def install_middleware(app: FastAPI) -> None:
     @app.middleware("http")
-    async def _headers_and_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def _headers_and_log(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex[:16]
         started = time.perf_counter()
         response = await call_next(request)
