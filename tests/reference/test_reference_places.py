@@ -73,3 +73,16 @@ def test_every_node_location_is_known_and_points_back() -> None:
     assert node_for_location("nowhere") is None
     with pytest.raises(ValueError, match="unknown node"):
         node("antwerp")
+
+
+def test_hub_of_declarations_and_event_places() -> None:
+    from mainport.reference.nodes import hub_for_declaration, hub_for_place
+
+    assert hub_for_declaration("sea", "ECGYE", "NLRTM") == "rotterdam"
+    assert hub_for_declaration("sea", "CIABJ", "NLAMS") == "north_sea_canal"
+    assert hub_for_declaration("air", "BRGRU", "NLAMS") == "schiphol"
+    assert hub_for_declaration("road", "NLAAM", "DEDUS") == "flower_auctions"
+    assert hub_for_declaration("sea", "CNSHA", "BEANR") is None
+    assert hub_for_place("NLAMS", "SPLCARGO") == "schiphol"
+    assert hub_for_place("NLAMS", "AMCT") == "north_sea_canal"
+    assert hub_for_place("ECGYE", None) is None

@@ -8,7 +8,6 @@ from functools import lru_cache
 
 from mainport.reference.containers import LETTER_VALUES, parse_container_number
 from mainport.reference.locations import is_known_unlocode, is_unlocode_shape
-from mainport.reference.nodes import node_for_location
 from mainport.reference.vessels import normalise_imo
 
 
@@ -107,7 +106,3 @@ def unlocode(field: str, value: object) -> str:
         raise Invalid(f"{field}: {result[1:]} (value {value!r})")
     return result[1:]
 
-
-@lru_cache(maxsize=10_000)
-def hub_for(code: str | None) -> str | None:
-    return node_for_location(code) if code else None

@@ -12,6 +12,7 @@ from mainport.ingest.checks import Invalid
 from mainport.reference.containers import SIZE_TYPES
 from mainport.reference.countries import is_country
 from mainport.reference.hs import is_hs6_shape, is_known_hs
+from mainport.reference.nodes import hub_for_declaration
 
 FIELDS = (
     "reference",
@@ -260,6 +261,6 @@ def validate(d: dict[str, Any], *, now: datetime) -> ValidDeclaration:
         "container_number": container or None,
         "size_type": size_type or None,
         "seal_numbers": seals,
-        "hub": checks.hub_for(discharge),
+        "hub": hub_for_declaration(mode, loading, discharge),
     }
     return ValidDeclaration(row, parties)

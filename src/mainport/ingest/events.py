@@ -9,6 +9,7 @@ from mainport.ingest import checks
 from mainport.ingest.checks import Invalid
 from mainport.ingest.dcsa.codegen import fast_event_check
 from mainport.ingest.dcsa.schema import event_check
+from mainport.reference.nodes import hub_for_place
 
 EQUIPMENT_CODES = frozenset(
     {"LOAD", "DISC", "GTIN", "GTOT", "STUF", "STRP", "PICK", "DROP", "INSP", "RSEA", "RMVD"}
@@ -82,7 +83,7 @@ def to_row(ev: dict[str, Any], *, now: datetime) -> dict[str, Any]:
         raise Invalid(f"voyage number: must be text of at most 50 characters (value {str(voyage)[:60]!r})")
     if row["facility_code"] is not None and len(row["facility_code"]) > 16:
         raise Invalid(f"facilityCode: longer than 16 characters (value {row['facility_code'][:40]!r})")
-    row["hub"] = checks.hub_for(row["unlocode"])
+    row["hub"] = hub_for_place(row["unlocode"], row["facility_code"])
     return row
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from mainport.reference.locations import LOCATIONS, SITES
 
@@ -58,3 +59,24 @@ def node_for_location(unlocode_or_site: str) -> str | None:
     key = unlocode_or_site.strip().upper().replace(" ", "")
     found = SITES.get(key) or LOCATIONS.get(key)
     return found.node if found else None
+
+
+@lru_cache(maxsize=10_000)  # on the ingest hot path
+def hub_for_place(unlocode: str | None, facility_code: str | None = None) -> str | None:
+    """The hub of an event's place: a facility of a site (Schiphol's cargo terminals) wins over its LOCODE."""
+    if facility_code:
+        for site_id, site in SITES.items():
+            if facility_code.strip().upper() in site.terminals:
+                return node_for_location(site_id)
+    return node_for_location(unlocode) if unlocode else None
+
+
+def hub_for_declaration(mode: str, place_of_loading: str, place_of_discharge: str) -> str | None:
+    """The Dutch hub a declaration is lodged for.
+
+    Air cargo into NLAMS lands at Schiphol (no LOCODE of its own); an export that leaves from a Dutch hub
+    (flower-auction trucks) belongs to that hub; otherwise the hub of the place of discharge.
+    """
+    if mode == "air" and place_of_discharge == SITES["SCHIPHOL"].unlocode:
+        return SITES["SCHIPHOL"].node
+    return node_for_location(place_of_loading) or node_for_location(place_of_discharge)
