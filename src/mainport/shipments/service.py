@@ -48,7 +48,7 @@ def overview(*, session: Session, actor: Principal) -> dict[str, Any]:
 
     def add(rows: Any, key: str) -> None:
         for hub, n in rows:
-            hubs.setdefault(hub or "other", {"declarations": 0, "containers": 0, "events": 0})[key] = n
+            hubs.setdefault(hub or "abroad", {"declarations": 0, "containers": 0, "events": 0})[key] = n
 
     if actor.can("declarations:read"):
         add(session.execute(select(Declaration.hub, func.count()).group_by(Declaration.hub)), "declarations")
