@@ -91,8 +91,8 @@ def _to_uint16(scan: ScanImage, path: Path) -> np.ndarray:
 
 
 class NpyReader:
-    name = "npy"
-    extensions = (".npy",)
+    name: str = "npy"
+    extensions: tuple[str, ...] = (".npy",)
 
     def sniff(self, head: bytes) -> bool:
         return head.startswith(b"\x93NUMPY")
@@ -111,8 +111,8 @@ class NpyReader:
 
 
 class PngReader:
-    name = "png16"
-    extensions = (".png",)
+    name: str = "png16"
+    extensions: tuple[str, ...] = (".png",)
 
     def sniff(self, head: bytes) -> bool:
         return head.startswith(b"\x89PNG\r\n\x1a\n")
@@ -144,8 +144,8 @@ class PngReader:
 
 
 class TiffReader:
-    name = "tiff16"
-    extensions = (".tif", ".tiff")
+    name: str = "tiff16"
+    extensions: tuple[str, ...] = (".tif", ".tiff")
 
     def sniff(self, head: bytes) -> bool:
         return head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
@@ -175,8 +175,8 @@ class DicosReader:
     Spacing [vertical, horizontal] (DICOM order: row spacing first), direction -> private tag.
     """
 
-    name = "dicos"
-    extensions = (".dcs", ".dcm", ".dicos")
+    name: str = "dicos"
+    extensions: tuple[str, ...] = (".dcs", ".dcm", ".dicos")
     _PRIVATE_GROUP = 0x0011
     _PRIVATE_CREATOR = "MAINPORT IMAGING"
 
@@ -220,8 +220,7 @@ class DicosReader:
         return ScanImage(_check_pixels(np.asarray(arr), path), meta)
 
     def write(self, scan: ScanImage, path: Path) -> None:
-        from pydicom.dataset import FileMetaDataset
-        from pydicom.dataset import FileDataset
+        from pydicom.dataset import FileDataset, FileMetaDataset
         from pydicom.uid import DICOSDigitalXRayImageStorageForProcessing as SOP
         from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
@@ -288,8 +287,8 @@ class UffReader:
     ``register_reader(MyUffReader(), first=True)`` at start-up.
     """
 
-    name = "uff"
-    extensions = (".uff",)
+    name: str = "uff"
+    extensions: tuple[str, ...] = (".uff",)
 
     def sniff(self, head: bytes) -> bool:
         return False  # magic bytes unknown (layout not public)
@@ -355,9 +354,7 @@ def write_scan(scan: ScanImage, path: str | Path) -> Path:
     return p
 
 
-def quarantine_scan(
-    path: str | Path, reason: str, quarantine_dir: str | Path, *, move: bool = True
-) -> Path:
+def quarantine_scan(path: str | Path, reason: str, quarantine_dir: str | Path, *, move: bool = True) -> Path:
     """Move (or copy) a bad scan and its sidecar into ``quarantine_dir/<name>/`` with a ``reason.json``.
 
     Returns the quarantine folder. A DB record of the quarantine is the caller's job.
@@ -365,7 +362,7 @@ def quarantine_scan(
     src = Path(path)
     dest = Path(quarantine_dir) / f"{src.stem}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}"
     dest.mkdir(parents=True, exist_ok=False)
-    op: Callable[[Path, Path], object] = shutil.move if move else shutil.copy2  # type: ignore[assignment]
+    op: Callable[[Path, Path], object] = shutil.move if move else shutil.copy2
     side = sidecar_path(src)
     files = [src] + ([side] if side.exists() and side != src else [])
     moved = []

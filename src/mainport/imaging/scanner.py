@@ -56,12 +56,26 @@ SCANNERS: dict[str, ScannerModel] = {
             "SMR-DT4", 4.0, (5.3, 6.2), photons_air=3.0e4, gamma=0.9, air_level=0.97, row_gain_sd=0.025
         ),
         ScannerModel(
-            "RTM-GANTRY9", 9.0, (4.6, 5.6), photons_air=6.0e4, gamma=1.1, air_level=0.8,
-            drive_through=False, speed_variation=0.01, psf_sigma_px=0.9,
+            "RTM-GANTRY9",
+            9.0,
+            (4.6, 5.6),
+            photons_air=6.0e4,
+            gamma=1.1,
+            air_level=0.8,
+            drive_through=False,
+            speed_variation=0.01,
+            psf_sigma_px=0.9,
         ),
         ScannerModel(
-            "RTM-DT6", 6.0, (4.8, 6.4), photons_air=5.0e4, gamma=0.95, electronic_noise=25.0,
-            air_level=0.92, speed_variation=0.05, hardening_scale=1.3,
+            "RTM-DT6",
+            6.0,
+            (4.8, 6.4),
+            photons_air=5.0e4,
+            gamma=0.95,
+            electronic_noise=25.0,
+            air_level=0.92,
+            speed_variation=0.05,
+            hardening_scale=1.3,
         ),
     )
 }
@@ -95,8 +109,10 @@ def _line_positions(n: int, pitch: float, amp: float, rng: Generator) -> np.ndar
     if amp > 0:
         k = int(rng.integers(1, 4))
         for j in range(1, k + 1):
-            speed += (amp / np.sqrt(k)) * rng.uniform(0.5, 1.0) * np.sin(
-                2 * np.pi * j * t / n * rng.uniform(0.7, 1.3) + rng.uniform(0, 2 * np.pi)
+            speed += (
+                (amp / np.sqrt(k))
+                * rng.uniform(0.5, 1.0)
+                * np.sin(2 * np.pi * j * t / n * rng.uniform(0.7, 1.3) + rng.uniform(0, 2 * np.pi))
             )
         speed = np.clip(speed, 0.7, 1.3)
     return np.concatenate([[0.0], np.cumsum(speed[:-1])]) * pitch

@@ -99,7 +99,8 @@ class Phantom:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return self.channels["steel"].shape  # type: ignore[return-value]
+        sh = self.channels["steel"].shape
+        return (int(sh[0]), int(sh[1]))
 
 
 def _rng(*keys: object) -> Generator:
@@ -192,11 +193,15 @@ def _structure(cv: _Canvas, c: ContainerContents, rng: Generator) -> None:
     cv.rect("steel", 0, L, 0, 5, 10 * st)
     cv.rect("steel", 0, L, 155, 160, 10 * st)
     cv.rect("organic", 0, L, 158, FLOOR_TOP_MM, DENSITY_G_CM3["plywood"] * wcm)  # plywood floor
+    # floor cross-members: 122 mm C-sections seen along their length. The beam would cross 2.35 m of
+    # web; lightening holes, forklift pockets and the gooseneck tunnel leave ~12% of that on average.
+    web = wcm * st * 0.12
+    flange = 0.45 * web  # 45 mm flange seen edge-on, spread over the 45 mm it covers
     x = 250.0
-    while x < L - 200:  # floor cross-members: 122 mm C-sections seen along their length
-        cv.rect("steel", x, x + 4.5, 36, 158, 0.45 * wcm * st / 0.45 * 0.12)
-        cv.rect("steel", x - 20, x + 25, 36, 41, 0.45 * wcm * st * 0.12)
-        cv.rect("steel", x - 20, x + 25, 153, 158, 0.45 * wcm * st * 0.12)
+    while x < L - 200:
+        cv.rect("steel", x, x + 4.5, 36, 158, web)
+        cv.rect("steel", x - 20, x + 25, 36, 41, flange)
+        cv.rect("steel", x - 20, x + 25, 153, 158, flange)
         x += 300.0 + rng.uniform(-8, 8)
     # front end: corrugated end wall, corner posts and castings
     cv.rect("steel", L - 40, L, 0, H, 0.2 * wcm * st / 4.0)
@@ -298,7 +303,8 @@ def _cargo_units(cv: _Canvas, c: ContainerContents) -> list[_Unit]:
                 else:
                     p = _pallet_boxes(cv, rng, 1150, pal_h, 100 * 1.4, 90, 575)
                     mat = "mineral"
-                units.append(_Unit(mat, x - 1200, y_floor + pal_h, p, com == "bananas"))
+                # pallets slide a little but do not sink (their base stands on the floor)
+                units.append(_Unit(mat, x - 1200, y_floor + pal_h, p, com == "bananas", settles_down=False))
                 x -= 1200 + rng.uniform(20, 60) + (layer * rng.uniform(0, 30))
     elif com in ("cocoa", "coffee"):
         bag_w, bag_h = (900.0, 300.0) if com == "cocoa" else (750.0, 260.0)
@@ -347,7 +353,7 @@ def _cargo_units(cv: _Canvas, c: ContainerContents) -> list[_Unit]:
     elif com in ("machinery", "empty"):
         n = int(rng.integers(3, 7)) if com == "machinery" else int(rng.integers(0, 3))
         span = max(x_end, start)
-        slots = np.sort(rng.uniform(span, front - 600, size=n)) if front - 600 > span else []
+        slots: list[float] = sorted(rng.uniform(span, front - 600, size=n)) if front - 600 > span else []
         for xs in slots:
             cw, chh = rng.uniform(600, 1800), rng.uniform(500, 1700)
             h, w = cv.cells(chh), cv.cells(cw)
@@ -485,7 +491,8 @@ def build_phantom(c: ContainerContents, state: ScanState | None = None, grid_mm:
         dx = dy = 0.0
         if srng is not None:
             dx = float(np.clip(srng.normal(0, state.settle_mm * 0.5), -state.settle_mm, state.settle_mm))
-            dy = -srng.uniform(0, state.settle_mm) if u.settles_down and u.y1 > 900 else 0.0
+            sink = srng.uniform(0, state.settle_mm)
+            dy = -sink if u.settles_down and u.y1 - u.patch.shape[0] * grid_mm > FLOOR_TOP_MM + 50 else 0.0
         scale = state.moisture if u.organic_cargo and u.mat == "organic" else 1.0
         cv.patch(u.mat, u.x0 + dx, u.y1 + dy, u.patch * np.float32(scale))
     boxes: list[tuple[float, float, float, float]] = []
