@@ -11,7 +11,8 @@ selection day from the declarations received so far.
 Ground truth (``world.attempts``) is read here only, to report how many loads came through the Dutch hubs.
 
 Run: .venv/bin/python benchmarks/targeting_closed_loop.py [--quick] [--seeds 1 2 3] [--weeks 12]
-     [--scale 0.05] [--boost 10] [--exploration 0.1] [--rounds 80]
+     [--scale 0.05] [--boost 60] [--exploration 0.1] [--rounds 80] [--csv daily.csv]
+     [--from-csv s1.csv s2.csv ...]   (report on runs made per seed in parallel)
 """
 
 from __future__ import annotations
@@ -55,7 +56,9 @@ class Loop:
     trainings: int = 0
 
     def __post_init__(self) -> None:
-        self.rng = np.random.default_rng([self.seed, POLICIES.index(self.name), 99])
+        # greedy and explore share one stream: the same warm-up week (same random audit) on the same world.
+        stream = 2 if self.name in ("greedy", "explore") else POLICIES.index(self.name)
+        self.rng = np.random.default_rng([self.seed, stream, 99])
 
     def features(self, decl: pd.DataFrame, view: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
         new = party_register(view)
@@ -143,8 +146,18 @@ def run_policy(name: str, args: argparse.Namespace, seed: int, rules: list[Rule]
             finds += sum(o.found for o in outs)
             kg += sum(o.kg for o in outs)
         world.end_day(day)
-        # Truth, for the report only: loads declared through a Dutch hub that day.
-        declared = sum(1 for a in world.attempts(day) if a.row >= 0 and a.hub in DUTCH_HUBS)
+        # Truth, for the report only: loads declared through a Dutch hub that day, and how many of them the
+        # organisations had moved off their usual declaration profile (another port or lane, a hijacked
+        # importer instead of a front company).
+        loads = [a for a in world.attempts(day) if a.row >= 0 and a.hub in DUTCH_HUBS and a.traits]
+        declared = len(loads)
+        orgs = {o.code: o for o in world.orgs}
+        moved = sum(
+            1
+            for a in loads
+            if a.traits["consignee"] == "hijacked"
+            or (a.traits["lane"] not in ("air", "road") and a.traits["origin"] not in orgs[a.org].origins)
+        )
         rows.append(
             {
                 "policy": name,
@@ -155,6 +168,8 @@ def run_policy(name: str, args: argparse.Namespace, seed: int, rules: list[Rule]
                 "finds": finds,
                 "kg": kg,
                 "dutch_loads": declared,
+                "moved_loads": moved,
+                "trainings": loop.trainings,
             }
         )
     return pd.DataFrame(rows)
@@ -166,11 +181,20 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[1])
     ap.add_argument("--weeks", type=int, default=12)
     ap.add_argument("--scale", type=float, default=0.05)
-    ap.add_argument("--boost", type=float, default=10.0, help="world smuggling_boost (dirty ratio)")
+    ap.add_argument("--boost", type=float, default=60.0, help="world smuggling_boost (dirty ratio)")
     ap.add_argument("--exploration", type=float, default=0.10)
     ap.add_argument("--rounds", type=int, default=80)
     ap.add_argument("--csv", default=None, help="write the daily figures here")
+    ap.add_argument(
+        "--from-csv", nargs="+", default=None, help="report on daily CSVs of earlier runs (e.g. one per seed)"
+    )
     args = ap.parse_args()
+    if args.from_csv:  # runs per seed in parallel processes, reported together
+        daily = pd.concat([pd.read_csv(f) for f in args.from_csv], ignore_index=True)
+        args.seeds = sorted(daily["seed"].unique().tolist())
+        args.weeks = int(daily["week"].max())
+        report(daily, args)
+        return
     if args.quick:
         args.weeks, args.scale, args.seeds = 4, 0.02, args.seeds[:1]
     rules = load_profiles()
@@ -193,12 +217,18 @@ def report(daily: pd.DataFrame, args: argparse.Namespace) -> None:
         f"\n{args.weeks} weeks, scale {args.scale}, smuggling_boost {args.boost}, seeds {args.seeds}, "
         f"exploration {args.exploration}, {args.rounds} rounds"
     )
-    per_seed = daily.groupby(["policy", "seed"])[["kg", "finds", "inspections", "dutch_loads"]].sum()
+    cols = ["kg", "finds", "inspections", "dutch_loads", "moved_loads"]
+    per_seed = daily.groupby(["policy", "seed"])[cols].sum()
     per_seed["kg_per_insp"] = per_seed["kg"] / per_seed["inspections"]
     per_seed["hit_rate"] = per_seed["finds"] / per_seed["inspections"]
+    per_seed["moved"] = per_seed["moved_loads"] / per_seed["dutch_loads"]
+    per_seed["trainings"] = daily.groupby(["policy", "seed"])["trainings"].max()
     agg = per_seed.groupby("policy").agg(["mean", "std"]).reindex(list(POLICIES))
-    print("\n| policy | kg found | finds | inspections | kg / inspection | hit rate | loads via NL (truth) |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print(
+        "\n| policy | kg found | finds | inspections | kg / inspection | hit rate | loads via NL (truth) "
+        "| moved off profile (truth) | retrainings |"
+    )
+    print("| --- " * 9 + "|")
     for name, r in agg.iterrows():
 
         def ms(c: str, fmt: str, r: pd.Series = r) -> str:
@@ -207,18 +237,48 @@ def report(daily: pd.DataFrame, args: argparse.Namespace) -> None:
 
         print(
             f"| {name} | {ms('kg', ',.0f')} | {ms('finds', '.1f')} | {ms('inspections', ',.0f')} | "
-            f"{ms('kg_per_insp', '.2f')} | {ms('hit_rate', '.2%')} | {ms('dutch_loads', '.0f')} |"
+            f"{ms('kg_per_insp', '.2f')} | {ms('hit_rate', '.2%')} | {ms('dutch_loads', '.0f')} | "
+            f"{ms('moved', '.0%')} | {ms('trainings', '.1f')} |"
         )
-    weekly = daily.groupby(["policy", "seed", "week"])[["finds", "inspections", "kg"]].sum()
+    weekly = daily.groupby(["policy", "seed", "week"])[["finds", "inspections", "kg", *cols[3:]]].sum()
     weekly["hit"] = weekly["finds"] / weekly["inspections"]
+    weekly["kgi"] = weekly["kg"] / weekly["inspections"]
+    weekly["moved"] = weekly["moved_loads"] / weekly["dutch_loads"].clip(lower=1)
     hit = weekly["hit"].groupby(["week", "policy"]).mean().unstack()[list(POLICIES)]
-    kgw = weekly["kg"].groupby(["week", "policy"]).mean().unstack()[list(POLICIES)]
-    print("\nhit rate per week (mean over seeds) | kg per week")
-    print("| week | " + " | ".join(POLICIES) + " | " + " | ".join(f"kg {p}" for p in POLICIES) + " |")
-    print("| --- " * (1 + 2 * len(POLICIES)) + "|")
+    kgi = weekly["kgi"].groupby(["week", "policy"]).mean().unstack()[list(POLICIES)]
+    moved = weekly["moved"].groupby(["week", "policy"]).mean().unstack()[list(POLICIES)]
+    print("\nper week, mean over seeds: kg / inspection | hit rate | loads moved off profile (truth)")
+    print(
+        "| week | "
+        + " | ".join(f"kg/insp {p}" for p in POLICIES)
+        + " | "
+        + " | ".join(f"hit {p}" for p in POLICIES)
+        + " | "
+        + " | ".join(f"moved {p}" for p in POLICIES)
+        + " |"
+    )
+    print("| --- " * (1 + 3 * len(POLICIES)) + "|")
     for week in hit.index:
-        cells = [f"{hit.loc[week, p]:.2%}" for p in POLICIES] + [f"{kgw.loc[week, p]:,.0f}" for p in POLICIES]
+        cells = (
+            [f"{kgi.loc[week, p]:.2f}" for p in POLICIES]
+            + [f"{hit.loc[week, p]:.2%}" for p in POLICIES]
+            + [f"{moved.loc[week, p]:.0%}" for p in POLICIES]
+        )
         print(f"| {week} | " + " | ".join(cells) + " |")
+    # Collapse check: hit rate per third of the run, mean ± sd over seeds.
+    thirds = np.array_split(np.arange(1, args.weeks + 1), 3)
+    print("\nhit rate per third of the run (weeks), mean ± sd over seeds")
+    print("| policy | " + " | ".join(f"weeks {t[0]}-{t[-1]}" for t in thirds) + " |")
+    print("| --- " * 4 + "|")
+    w = daily.assign(third=np.searchsorted([t[-1] for t in thirds], daily["week"]))
+    part = w.groupby(["policy", "seed", "third"])[["finds", "inspections"]].sum()
+    part["hit"] = part["finds"] / part["inspections"]
+    for name in POLICIES:
+        cells = []
+        for k in range(3):
+            v = part.loc[name]["hit"].xs(k, level="third")
+            cells.append(f"{v.mean():.2%}" + ("" if len(v) < 2 else f" ± {v.std():.2%}"))
+        print(f"| {name} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,10 @@ from mainport.world.enforcement import (
 from mainport.world.network import build_network
 from mainport.world.parties import build_party_book
 from mainport.world.smuggling import (
+    ALT_LANE,
+    ALT_ORIGIN,
     DETECT,
+    INSIDER_TERMINAL,
     LATAM_AIRPORTS,
     METHODS_NEEDING_INSIDER,
     Attempt,
@@ -211,23 +214,18 @@ class World:
         elif a.method == "flower_truck":
             pool = hub_rows.copy()
         else:
-            pool = hub_rows & np.isin(
-                rows["lane"], (*_LATAM_LANES, "west_africa" if a.method == "bulk" else "")
-            )
+            # Source lanes, and West Africa (bulk cocoa, and boxes re-shipped via the Gulf of Guinea).
+            pool = hub_rows & np.isin(rows["lane"], (*_LATAM_LANES, "west_africa"))
             if a.method == "reefer_unit":
                 pool &= rows["reefer"]
-        free = np.flatnonzero(pool & ~np.isin(np.arange(rows.n), list(st.dirty)))
+        pool[list(st.dirty)] = False
+        free = np.flatnonzero(pool)
         if not len(free):
             a.outcome = "delivered"  # nothing to hide it in today: it goes by a route we do not model
             a.traces.append("no_cover_available")
             return
-        preferred = free[np.isin(rows["origin_port"][free], org.origins)]
+        r = int(free[rng.choice(len(free), p=self._box_weights(rows, org, a, free))])
         insiders = [i for i in org.insiders if i.hub == a.hub]
-        if insiders and a.method in METHODS_NEEDING_INSIDER:
-            at_terminal = free[np.isin(rows["facility"][free], [i.employer for i in insiders])]
-            preferred = at_terminal if len(at_terminal) else preferred
-        choice = preferred if len(preferred) else free
-        r = int(choice[rng.integers(len(choice))])
         a.row = r
         a.origin = str(rows["origin_port"][r])
         a.container_number = str(rows["container_number"][r])
@@ -245,34 +243,75 @@ class World:
             # The crew could not clone the seal: a different number shows up on discharge.
             rows["seal_at_disc"][r] = f"{str(rows['seal'][r])[:2]}{int(rng.integers(1_000_000, 9_999_999))}"
             a.traces.append("seal_number_changed")
+        style = "legitimate"  # door, reefer and structure loads ride in a legitimate importer's box
         if a.method in ("cargo", "bulk", "air_cargo", "flower_truck"):
-            self._front_shipment(st, rng, org, a, r)
+            style = self._front_shipment(st, rng, org, a, r)
+        self._record_traits(st, a, style)
+
+    def _box_weights(self, rows: Columns, org: Organisation, a: Attempt, free: np.ndarray) -> np.ndarray:
+        """How attractive each free box is for this load: the organisation's own ports (its contacts), an
+        insider's terminal, and away from the declaration traits whose boxes customs has been pulling."""
+        origin = rows["origin_port"][free]
+        own = np.isin(origin, self._own_origins(org))
+        if a.method in ("bulk", "air_cargo", "flower_truck"):
+            w = np.where(own, 1.0, ALT_ORIGIN)
+        else:
+            w = np.where(own, 1.0, np.where(rows["lane"][free] == "west_africa", ALT_LANE, ALT_ORIGIN))
+        insiders = [i.employer for i in org.insiders if i.hub == a.hub]
+        if insiders and a.method in METHODS_NEEDING_INSIDER:
+            w = w * np.where(np.isin(rows["facility"][free], insiders), INSIDER_TERMINAL, 1.0)
+        if a.method != "flower_truck":
+            w = w * org.trait_factor("origin", origin) * org.trait_factor("lane", rows["lane"][free])
+            w = w * org.trait_factor("routing", _routing(rows["tranship"][free]))
+        if a.method not in ("cargo", "bulk", "air_cargo", "flower_truck"):  # those bring their own cover
+            w = w * org.trait_factor("commodity", rows["commodity_code"][free])
+        return np.asarray(w / w.sum(), dtype=float)
+
+    @staticmethod
+    def _own_origins(org: Organisation) -> tuple[str, ...]:
+        return (*org.origins, *LATAM_AIRPORTS)
+
+    def _record_traits(self, st: DayState, a: Attempt, style: str) -> None:
+        """What the declaration shows of the load: the organisations' news is keyed on these."""
+        rows, r = st.rows, a.row
+        a.traits = {
+            "origin": str(rows["origin_port"][r]),
+            "lane": str(rows["lane"][r]) if rows["mode"][r] == "sea" else str(rows["mode"][r]),
+            "routing": str(_routing(rows["tranship"][r : r + 1])[0]),
+            "commodity": str(rows["commodity_code"][r]),
+            "consignee": style,
+        }
 
     def _front_shipment(
         self, st: DayState, rng: np.random.Generator, org: Organisation, a: Attempt, r: int
-    ) -> None:
-        """A front company's own shipment: new parties, a cover load, and (sometimes) sloppy paperwork."""
+    ) -> str:
+        """The organisation's own shipment: a cover load, (sometimes) sloppy paperwork, and either a front
+        company or a hijacked legitimate importer (stolen identity: no new party). Returns the style."""
         rows = st.rows
         if a.method == "flower_truck":
             rows["consignor"][r] = front_company(rng, org, self.book, st.day, "NL")
             a.front_party = int(rows["consignor"][r])
             a.traces.append("new_consignor")
-            return
-        consignee_country = "NL" if a.hub != "north_sea_canal" or rng.random() < 0.8 else "BE"
-        rows["consignee"][r] = front_company(rng, org, self.book, st.day, consignee_country)
-        rows["notify"][r] = rows["consignee"][r]
-        a.front_party = int(rows["consignee"][r])
-        a.traces.append("front_consignee")
-        if rng.random() < 0.5:
-            cc = str(rows["shipper_country"][r])
-            rows["consignor"][r] = front_company(rng, org, self.book, st.day, cc)
-            a.traces.append("front_consignor")
-        if rng.random() < 0.5:  # a small declarant from the tail instead of the big forwarders
-            rows["declarant"][r] = self.book.declarants[-1 - int(rng.integers(10))]
+            return "front"
+        style = org.pick_style(rng)
+        if style == "front":
+            consignee_country = "NL" if a.hub != "north_sea_canal" or rng.random() < 0.8 else "BE"
+            rows["consignee"][r] = front_company(rng, org, self.book, st.day, consignee_country)
+            rows["notify"][r] = rows["consignee"][r]
+            a.front_party = int(rows["consignee"][r])
+            a.traces.append("front_consignee")
+            if rng.random() < 0.5:
+                cc = str(rows["shipper_country"][r])
+                rows["consignor"][r] = front_company(rng, org, self.book, st.day, cc)
+                a.traces.append("front_consignor")
+            if rng.random() < 0.5:  # a small declarant from the tail instead of the big forwarders
+                rows["declarant"][r] = self.book.declarants[-1 - int(rng.integers(10))]
+        else:
+            a.traces.append("hijacked_consignee")  # the importer's name and EORI on the declaration
         if rows["mode"][r] == "sea":
-            cover = "cocoa_beans" if a.method == "bulk" else str(rng.choice(org.covers))
-            ci = commodity_index(cover)
-            if COMMODITIES[cover].reefer == bool(rows["reefer"][r]) or a.method == "bulk":
+            cover = "cocoa_beans" if a.method == "bulk" else org.pick_cover(rng, bool(rows["reefer"][r]))
+            if cover is not None:
+                ci = commodity_index(cover)
                 rows["commodity"][r] = ci
                 rows["commodity_code"][r] = cover
                 rows["hs_code"][r] = COMMODITIES[cover].hs
@@ -294,6 +333,7 @@ class World:
             if rng.random() < 0.25:  # the declared mass does not fit packages x typical weight
                 rows["gross_mass_kg"][r] = round(float(rows["gross_mass_kg"][r]) * rng.uniform(0.75, 0.9), 1)
                 a.traces.append("mass_mismatch")
+        return style
 
     # -- the product's view -----------------------------------------------------------------------------
     def day_declarations(self, day: int) -> pd.DataFrame:
@@ -333,6 +373,7 @@ class World:
             found = False
             kg = 0.0
             if a is not None:
+                a.inspected = True  # pulled: the organisation learns of it even if the load is missed
                 p = DETECT.get(a.method, 0.5) + (0.05 if kind == "physical" else 0.0)
                 if rng.random() < min(p, 0.99):
                     found, kg = True, a.kg
@@ -407,6 +448,11 @@ class World:
     def attempts(self, day: int) -> list[Attempt]:
         """Truth, for evaluation code only."""
         return self.state(day).attempts
+
+
+def _routing(tranship: np.ndarray) -> np.ndarray:
+    """Routing as the declaration shows it: the transhipment port, or direct."""
+    return np.where(tranship == "", "direct", tranship).astype(object)
 
 
 def _row_of(sid: str, day: int) -> int:

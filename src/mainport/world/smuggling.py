@@ -9,6 +9,7 @@ import numpy as np
 
 from mainport.world.config import ATTEMPTS_PER_YEAR, INBOUND_HUBS, NEIGHBOUR_HUBS
 from mainport.world.parties import PartyBook
+from mainport.world.trade import COMMODITIES
 
 # Size of a load, kg: lognormal (median, sigma) per method. Door bags and reefer units hold tens of kilos;
 # cargo and bulk cover loads run to tonnes (Rotterdam 2023: 81 finds <100 kg, 13 >1,000 kg).
@@ -70,6 +71,26 @@ METHODS_NEEDING_INSIDER = ("rip_on", "reefer_unit", "structure")
 LATAM_AIRPORTS = ("COBOG", "PELIM", "BRGRU", "CWCUR", "SRPBM", "BOVVI")
 PRIOR_RISK = 0.1
 
+# Declaration traits an organisation varies per load and a risk analyst (or model) sees in the declaration.
+# Organisations keep a risk per (kind, value) learned from which of the loads customs PULLED (docs/world.md).
+TRAIT_KINDS = ("origin", "lane", "routing", "commodity", "consignee")
+# What an organisation assumes of a trait it has no news on: about the share of boxes that is scanned.
+PRIOR_TRAIT_RISK = 0.01
+# A trait's exposure is a fraction of loads pulled (tenths at most); this scales it onto the same footing as
+# hub and method risks (seizure fractions of up to 1) in exp(-aversion x risk).
+TRAIT_SENSITIVITY = 3.0
+# Exposure news per load: seized at an inspection 1.0; box pulled but the load missed 0.5 (the insider or the
+# extraction crew sees the box held and scanned: a warning, not a loss).
+EXPOSURE_SEIZED, EXPOSURE_PULLED = 1.0, 0.5
+# Weights of boxes from other ports than the organisation's own (a new contact at another port to set up),
+# and of West African boxes (cocaine re-shipped via the Gulf of Guinea), relative to its own ports.
+ALT_ORIGIN, ALT_LANE = 0.05, 0.02
+# An insider's terminal is strongly preferred for door, reefer and structure loads (the insider gets it out).
+INSIDER_TERMINAL = 20.0
+# Cargo loads: share consigned to a hijacked legitimate importer (stolen identity) instead of a front company
+# at the start; covers outside the organisation's usual three are weighted ALT_COVER.
+HIJACK_BASE, ALT_COVER = 0.2, 0.1
+
 
 @dataclass
 class Insider:
@@ -92,6 +113,7 @@ class Organisation:
     fronts: list[list[int]] = field(default_factory=list)  # [party index, uses left]
     risk_hub: dict[str, float] = field(default_factory=dict)
     risk_method: dict[str, float] = field(default_factory=dict)
+    risk_trait: dict[tuple[str, str], float] = field(default_factory=dict)
     aversion: float = 6.0
 
     def hub_weights(self) -> dict[str, float]:
@@ -107,6 +129,26 @@ class Organisation:
             for m, p in self.method_pref.items()
             if m in allowed
         }
+
+    def trait_factor(self, kind: str, values: np.ndarray) -> np.ndarray:
+        """exp(-aversion x sensitivity x risk) per value: how much less attractive a trait's boxes look."""
+        uniq, inv = np.unique(np.asarray(values, dtype=object).astype(str), return_inverse=True)
+        risk = np.array([self.risk_trait.get((kind, str(u)), PRIOR_TRAIT_RISK) for u in uniq])
+        return np.exp(-self.aversion * TRAIT_SENSITIVITY * risk)[inv]
+
+    def pick_style(self, rng: np.random.Generator) -> str:
+        """Front company or a hijacked legitimate importer for a cargo load."""
+        f = self.trait_factor("consignee", np.array(["front", "hijacked"], dtype=object))
+        w = np.array([1.0 - HIJACK_BASE, HIJACK_BASE]) * f
+        return "front" if rng.random() < w[0] / w.sum() else "hijacked"
+
+    def pick_cover(self, rng: np.random.Generator, reefer: bool) -> str | None:
+        """A cover load that fits the box (reefer or dry), away from the commodities that got boxes pulled."""
+        fits = np.array([c for c in COVERS if COMMODITIES[c].reefer == reefer], dtype=object)
+        if not len(fits):
+            return None
+        base = np.where(np.isin(fits, self.covers), 1.0, ALT_COVER) * self.trait_factor("commodity", fits)
+        return str(fits[int(rng.choice(len(fits), p=base / base.sum()))])
 
 
 def methods_at(hub: str) -> tuple[str, ...]:
@@ -140,6 +182,9 @@ class Attempt:
     # | delivered
     kg_found: float = 0.0
     traces: list[str] = field(default_factory=list)
+    # What the declaration shows of the load's route and papers (TRAIT_KINDS), and whether customs pulled it.
+    traits: dict[str, str] = field(default_factory=dict)
+    inspected: bool = False
 
     @property
     def seized(self) -> bool:
@@ -247,6 +292,30 @@ def adapt(orgs: list[Organisation], attempts: list[Attempt], rate: float) -> Non
             r = org.risk_method.get(method, PRIOR_RISK)
             w = rate * min(1.0, sent / 3.0)
             org.risk_method[method] = r + w * (seized / sent - r)
+    adapt_traits(orgs, attempts, rate)
+
+
+def exposure(a: Attempt) -> float:
+    if a.outcome == "seized_inspection":
+        return EXPOSURE_SEIZED
+    return EXPOSURE_PULLED if a.inspected else 0.0
+
+
+def adapt_traits(orgs: list[Organisation], attempts: list[Attempt], rate: float) -> None:
+    """Re-plan what the declaration shows: per origin, lane, routing, commodity and consignee style, the
+    exponentially weighted share of loads that customs pulled (seized or inspected). Only inspections count:
+    a consignee's or diver's find says nothing about which declarations customs looks at."""
+    news: dict[tuple[str, str], list[float]] = {}
+    for a in attempts:
+        for kind, value in a.traits.items():
+            sent_hit = news.setdefault((kind, value), [0.0, 0.0])
+            sent_hit[0] += 1
+            sent_hit[1] += exposure(a)
+    for org in orgs:
+        for key, (sent, hit) in news.items():
+            r = org.risk_trait.get(key, PRIOR_TRAIT_RISK)
+            w = rate * min(1.0, sent / 3.0)
+            org.risk_trait[key] = r + w * (hit / sent - r)
 
 
 def pick_weighted(rng: np.random.Generator, weights: dict[str, float]) -> str:
