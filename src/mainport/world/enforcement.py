@@ -8,44 +8,11 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from mainport.ingest.declarations import FIELDS
 from mainport.reference.countries import SOURCE_COUNTRIES, TRANSIT_COUNTRIES
 
-# The declaration format (docs/ingest.md); the policy view adds an opaque `shipment_id` and the `hub`.
-DECLARATION_COLUMNS = (
-    "reference",
-    "filed_at",
-    "amended_at",
-    "amendments",
-    "bill_of_lading",
-    "consignor_eori",
-    "consignor_name",
-    "consignor_country",
-    "consignee_eori",
-    "consignee_name",
-    "consignee_country",
-    "notify_eori",
-    "notify_name",
-    "notify_country",
-    "declarant_eori",
-    "declarant_name",
-    "declarant_country",
-    "carrier",
-    "vessel_imo",
-    "voyage_number",
-    "mode",
-    "place_of_loading",
-    "place_of_discharge",
-    "place_of_delivery",
-    "countries_of_routing",
-    "hs_code",
-    "goods_description",
-    "packages",
-    "package_type",
-    "gross_mass_kg",
-    "container_number",
-    "size_type",
-    "seal_numbers",
-)
+# The declaration format is the ingest's (docs/ingest.md); the policy view adds `shipment_id` and `hub`.
+DECLARATION_COLUMNS = FIELDS
 VIEW_COLUMNS = ("shipment_id", "hub", *DECLARATION_COLUMNS)
 
 
