@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from mainport.identity.principal import Principal
 
 app = typer.Typer(help="X-ray scan comparison (origin vs arrival).", no_args_is_help=True)
 
@@ -91,3 +96,83 @@ def render_cmd(
     }
     (out_dir / "truth.json").write_text(json.dumps(truth, indent=2), encoding="utf-8")
     typer.echo(f"wrote {po} and {pa}")
+
+
+def _platform(as_user: str | None) -> tuple[sessionmaker[Session], Principal]:
+    """The session factory of the configured database and who acts (the system, or a named user)."""
+    from sqlalchemy import select
+
+    from mainport.database.runtime import get_session_factory
+    from mainport.identity.principal import system_principal
+
+    factory = get_session_factory()
+    if as_user is None:
+        return factory, system_principal()
+    from mainport.identity import service as identity
+    from mainport.identity.models import User
+
+    with factory() as session:
+        user = session.scalar(select(User).where(User.username == as_user))
+        if user is None:
+            raise typer.BadParameter(f"no user {as_user!r}")
+        return factory, identity.principal_for(user)
+
+
+@app.command("ingest")
+def ingest_cmd(
+    path: Annotated[Path, typer.Argument(help="a scan file or a folder of them (e.g. a world's scans/)")],
+    phase: Annotated[
+        str | None, typer.Option("--phase", help="origin|arrival (default: sidecar, else by location)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the reconciliation as JSON")] = False,
+    as_user: Annotated[
+        str | None, typer.Option("--as-user", help="act as this user (default: system)")
+    ] = None,
+) -> None:
+    """Store scans in the platform; bad files are quarantined; arrival scans are compared with origin."""
+    from rich.progress import Progress
+
+    from mainport.errors import MainportError
+    from mainport.imaging.jobs import ingest_scans
+
+    if phase is not None and phase not in ("origin", "arrival"):
+        raise typer.BadParameter("phase must be origin or arrival")
+    factory, actor = _platform(as_user)
+    try:
+        with Progress(transient=True, disable=as_json) as prog:
+            task = prog.add_task("scans", total=None)
+            result = ingest_scans(
+                session_factory=factory,
+                actor=actor,
+                path=path,
+                phase=phase,
+                on_file=lambda i, n: prog.update(task, completed=i, total=n),
+            )
+    except MainportError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    summary = result.summary()
+    if as_json:
+        typer.echo(json.dumps(summary))
+        return
+    typer.echo(
+        f"{summary['received']} received: {summary['stored']} stored, {summary['duplicates']} duplicate(s), "
+        f"{summary['quarantined']} quarantined; {len(result.comparison_ids)} comparison(s), "
+        f"{len(result.alert_ids)} alert(s) (run {summary['run_id']})"
+    )
+    for p in summary["problems"]:
+        typer.echo(f"  quarantined {p['locator']}: {p['reason']}")
+
+
+@app.command("compare-pending")
+def compare_pending_cmd(
+    as_user: Annotated[
+        str | None, typer.Option("--as-user", help="act as this user (default: system)")
+    ] = None,
+) -> None:
+    """Compare every arrival scan that has an earlier origin scan and no comparison yet."""
+    from mainport.imaging.jobs import compare_pending
+
+    factory, actor = _platform(as_user)
+    ids = compare_pending(session_factory=factory, actor=actor)
+    typer.echo(f"{len(ids)} comparison(s)")

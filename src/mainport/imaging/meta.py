@@ -9,7 +9,6 @@ axis 1 = travel axis (along the container length). Values are transmitted intens
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
@@ -18,35 +17,20 @@ import numpy as np
 
 from mainport.imaging.errors import ScanFileError
 
+# One ISO 6346 implementation for the whole platform (the reference domain's); the name stays for callers.
+from mainport.reference.containers import iso6346_check_digit as iso6346_check_digit
+from mainport.reference.containers import parse_container_number
+
 Direction = Literal["forward", "reverse"]
 SIDECAR_KEYS = ("container_id", "scanner_id", "pixel_pitch_mm", "energy_mev", "scan_time", "direction")
 
-# ISO 6346 letter values skip multiples of 11 (A=10, B=12, ..., K=21, L=23, ..., U=32, V=34 ...).
-_LETTER_VALUES: dict[str, int] = {}
-_v = 10
-for _c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
-    if _v % 11 == 0:
-        _v += 1
-    _LETTER_VALUES[_c] = _v
-    _v += 1
-_ISO6346_RE = re.compile(r"^[A-Z]{3}[UJZ][0-9]{6}[0-9]$")
-
-
-def iso6346_check_digit(code10: str) -> int:
-    """Check digit for the first 10 characters (owner code, category, serial) of an ISO 6346 id."""
-    total = 0
-    for i, ch in enumerate(code10.upper()):
-        value = _LETTER_VALUES[ch] if ch.isalpha() else int(ch)
-        total += value * (2**i)
-    return total % 11 % 10
-
 
 def _iso6346_valid(container_id: str) -> bool:
-    """Local ISO 6346 validation; to be replaced by the shared ``mainport.reference`` helper later."""
-    cid = container_id.strip().upper().replace(" ", "")
-    if not _ISO6346_RE.match(cid):
+    try:
+        parse_container_number(container_id)
+    except ValueError:
         return False
-    return iso6346_check_digit(cid[:10]) == int(cid[10])
+    return True
 
 
 @dataclass(frozen=True)
@@ -79,8 +63,12 @@ class ScanMeta:
         if missing:
             raise ScanFileError(f"sidecar missing key(s): {', '.join(missing)}", path)
         cid = data["container_id"]
-        if not isinstance(cid, str) or not _iso6346_valid(cid):
+        if not isinstance(cid, str):
             raise ScanFileError(f"invalid ISO 6346 container id: {cid!r}", path)
+        try:
+            number = parse_container_number(cid)
+        except ValueError as exc:  # the reference parser says exactly what is wrong (check digit, ...)
+            raise ScanFileError(f"invalid ISO 6346 container id {cid!r}: {exc}", path) from None
         pitch = data["pixel_pitch_mm"]
         try:
             ph, pv = (float(pitch[0]), float(pitch[1]))
@@ -106,7 +94,7 @@ class ScanMeta:
         if direction not in ("forward", "reverse"):
             raise ScanFileError(f"direction must be 'forward' or 'reverse': {direction!r}", path)
         return cls(
-            container_id=cid.strip().upper().replace(" ", ""),
+            container_id=str(number),
             scanner_id=str(data["scanner_id"]),
             pixel_pitch_mm=(ph, pv),
             energy_mev=energy,
