@@ -16,16 +16,20 @@ The detector sees only weekly seizure counts (and inspections per hub), never th
 from __future__ import annotations
 
 import argparse
+import math
+import pickle
 import statistics
 import sys
 import time
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from mainport.monitoring.waterbed import DetectorConfig, EnforcementChange, Finding, detect
+from mainport.monitoring.waterbed import DetectorConfig, EnforcementChange, Finding, detect, excess_path
 from mainport.reference.nodes import NODES
 
 HUBS = list(NODES)
@@ -64,6 +68,8 @@ class Run:
     target: str | None  # the hub smuggling truly moved to (most); None when nothing moved
     moved: set[str] = field(default_factory=set)  # every hub that truly received displacement (world)
     load_ratio: dict[str, float] = field(default_factory=dict)  # truth: loads after / before per hub
+    indicators: pd.DataFrame | None = None  # world: combined product-visible indicators per hub (+ abroad)
+    signals: dict[str, pd.DataFrame] = field(default_factory=dict)  # world: each indicator on its own
 
 
 def simulate(seed: int, *, shift: bool, enforce: bool = True) -> Run:
@@ -121,6 +127,9 @@ WORLD_BURN_IN, WORLD_PRE, WORLD_POST = 2, 16, 12
 WORLD_BASE_SHARE = {"zeeland_west_brabant": 0.03, "north_sea_canal": 0.03, "schiphol": 0.03}
 WORLD_RAISE = 3.0  # enforcement (inspection capacity share) at the source hub from the change day
 WORLD_HUBS = ("rotterdam", "zeeland_west_brabant", "north_sea_canal", "schiphol")
+# Neighbour ports whose authorities' seizure counts monitoring compares with (displacement abroad).
+WORLD_NEIGHBOURS = ("BEANR", "DEHAM")
+CALIBRATION_SEED0 = 100  # null/quiet runs that set the z threshold; never among the reported seeds
 MOVED_RATIO = 1.25  # truth: a hub "received" displacement when its loads rose by at least this factor
 
 
@@ -135,11 +144,14 @@ def world_run(seed: int, *, shift: bool, enforce: bool = True) -> Run:
     shift: enforcement x WORLD_RAISE at the source hub on a known day and organisations adapt (displacement is
       emergent: they re-plan from seizure news). null (shift=False, enforce=True): the same enforcement rise
       but adaptation off, so nothing moves. quiet (enforce=False): nothing changes.
-    The detector gets weekly seizures per Dutch hub (every channel the authorities know: inspections,
-    consignee reports, divers, baggage: what monitoring reads from the seizures) and inspections per hub.
-    The truth (where loads went) is read here, in the benchmark, only to judge the answer.
+    The detector gets, per week and hub, product-visible records only (mainport.monitoring.indicators):
+    seizures from every channel the authorities know (and the seizures neighbour authorities report for
+    Antwerp and Hamburg), out-of-hours look-ups in the access logs, seals changed between declaration and
+    discharge, declarations from source/transit countries to consignees first seen days ago; plus inspections
+    per Dutch hub for the source-rise check. The truth (where loads went) is read here only to judge.
     """
-    from mainport.world import RiskRulePolicy, World, WorldConfig
+    from mainport.monitoring import indicators
+    from mainport.world import RiskRulePolicy, World, WorldConfig, visible
     from mainport.world.config import CAPACITY_SHARE, NEIGHBOUR_HUBS
 
     source = world_source(seed)
@@ -160,43 +172,81 @@ def world_run(seed: int, *, shift: bool, enforce: bool = True) -> Run:
     )
     world = World(config)
     policy = RiskRulePolicy(seed=seed)
-    seized = np.zeros((weeks, len(WORLD_HUBS)))
-    inspected = np.zeros((weeks, len(WORLD_HUBS)))
-    loads = np.zeros((weeks, len(WORLD_HUBS)))
+    watch = indicators.NewConsigneeWatch()
+    hubs = (*WORLD_HUBS, *WORLD_NEIGHBOURS)
+    col = {h: i for i, h in enumerate(hubs)}
+    counts = {s: np.zeros((weeks, len(hubs))) for s in (*indicators.SIGNALS, "inspections", "loads")}
     abroad = np.zeros(weeks)
-    col = {h: i for i, h in enumerate(WORLD_HUBS)}
+
+    def add(signal: str, w: int, per_hub: dict[str, int]) -> None:
+        for hub, n in per_hub.items():
+            if hub in col:
+                counts[signal][w, col[hub]] += n
+
     for day in range(config.days):
         outcome = world.step(day, policy)
         w = day // 7
-        for s in outcome.seizures:
-            if s["hub"] in col:
-                seized[w, col[str(s["hub"])]] += 1
-        for i in outcome.inspections:
-            if i.hub in col:
-                inspected[w, col[i.hub]] += 1
+        add("seizures", w, Counter(str(s["hub"]) for s in outcome.seizures))
+        add("inspections", w, Counter(i.hub for i in outcome.inspections))
+        add("night_lookups", w, indicators.night_lookups(visible.access_logs(world, day)))
+        add("seal_changes", w, indicators.seal_changes(visible.discharge_seals(world, day)))
+        add("new_consignee_source", w, watch.observe(day, world.day_declarations(day)))
         for a in world.attempts(day):  # truth, for judging only
             if a.hub in col:
-                loads[w, col[a.hub]] += 1
-            elif a.hub in NEIGHBOUR_HUBS:
+                counts["loads"][w, col[a.hub]] += 1
+            if a.hub in NEIGHBOUR_HUBS:
                 abroad[w] += 1
     index = pd.date_range("2024-03-04", periods=weeks, freq="7D")[WORLD_BURN_IN:]
     keep = slice(WORLD_BURN_IN, None)
     pre, post = slice(0, WORLD_PRE), slice(WORLD_PRE, None)
-    true_loads = loads[keep]
+
+    def frame(signal: str, columns: tuple[str, ...]) -> pd.DataFrame:
+        idx = [col[h] for h in columns]
+        return pd.DataFrame(counts[signal][keep][:, idx], index=index, columns=list(columns))
+
+    true_loads = counts["loads"][keep]
     ratio = true_loads[post].mean(axis=0) / np.maximum(true_loads[pre].mean(axis=0), 1e-9)
-    moved = [h for h in WORLD_HUBS if h != source and ratio[col[h]] >= MOVED_RATIO]
+    moved = [h for h in hubs if h != source and ratio[col[h]] >= MOVED_RATIO]
     target = max(moved, key=lambda h: ratio[col[h]]) if (shift and moved) else None
+    signals = {"seizures": frame("seizures", hubs)}
+    signals.update({s: frame(s, WORLD_HUBS) for s in indicators.SIGNALS if s != "seizures"})
     run = Run(
-        seizures=pd.DataFrame(seized[keep], index=index, columns=list(WORLD_HUBS)),
-        inspections=pd.DataFrame(inspected[keep], index=index, columns=list(WORLD_HUBS)),
+        seizures=frame("seizures", WORLD_HUBS),
+        inspections=frame("inspections", WORLD_HUBS),
         change=EnforcementChange(source, index[WORLD_PRE]),
         target=target,
     )
+    run.indicators = indicators.combine(signals)[list(hubs)]
+    run.signals = signals
     run.moved = set(moved) if shift else set()
-    run.load_ratio = {h: round(float(ratio[col[h]]), 2) for h in WORLD_HUBS}
+    run.load_ratio = {h: round(float(ratio[col[h]]), 2) for h in hubs}
     ab = abroad[keep]
     run.load_ratio["abroad"] = round(float(ab[post].mean() / max(ab[pre].mean(), 1e-9)), 2)
     return run
+
+
+RUN_CACHE = Path("var/waterbed_runs")  # world runs are ~20 s each: keep them to re-judge detector settings
+
+
+def cached_world_run(seed: int, kind: str) -> Run:
+    """world_run for kind shift | null | quiet, kept on disk by (kind, seed, world settings)."""
+    key = f"{kind}-{seed}-s{WORLD_SCALE}-b{WORLD_BOOST}-w{WORLD_BURN_IN}.{WORLD_PRE}.{WORLD_POST}.pkl"
+    path = RUN_CACHE / key
+    if path.exists():
+        with path.open("rb") as fh:
+            stored = pickle.load(fh)  # our own cache, written below
+        # Stored as plain fields: the Run class may live in __main__ or in the imported module.
+        return Run(**(stored if isinstance(stored, dict) else vars(stored)))
+    run = world_run(seed, shift=kind == "shift", enforce=kind != "quiet")
+    RUN_CACHE.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as fh:
+        pickle.dump(dict(vars(run)), fh)
+    return run
+
+
+def _make_runs(args: tuple[int, str]) -> str:
+    cached_world_run(*args)
+    return f"{args[1]}-{args[0]}"
 
 
 @dataclass
@@ -298,6 +348,88 @@ def evaluate(seeds: int, within: int, source: str, config: DetectorConfig, jobs:
     }
 
 
+def _world_values(run: Run, signal: str) -> pd.DataFrame:
+    if signal == "seizures":
+        return run.seizures
+    assert run.indicators is not None
+    return run.indicators
+
+
+def _max_quiet_z(run: Run, signal: str, config: DetectorConfig) -> float:
+    """The largest z over targets and looks (with the ratio rule met) in a run without displacement."""
+    values = _world_values(run, signal)
+    best = -math.inf
+    for target in values.columns:
+        if target == run.change.hub:
+            continue
+        for _k, z, ratio in excess_path(values, run.change, str(target), config=config):
+            if ratio >= config.min_ratio:
+                best = max(best, z)
+    return best
+
+
+def world_evaluate(seeds: int, calibration: int, within: int, jobs: int, signal: str) -> dict[str, Any]:
+    """Calibrate the z threshold on null/quiet runs with their own seeds, then judge the reported seeds."""
+    kinds = ("shift", "null", "quiet")
+    report = [(s, k) for s in range(seeds) for k in kinds]
+    calib = [
+        (s, k) for s in range(CALIBRATION_SEED0, CALIBRATION_SEED0 + calibration) for k in ("null", "quiet")
+    ]
+    started = time.perf_counter()
+    if jobs > 1:
+        from multiprocessing import get_context
+
+        with get_context("spawn").Pool(jobs) as pool:
+            for name in pool.imap_unordered(_make_runs, calib + report):
+                print(f"  world run {name} ready", flush=True)
+    base = DetectorConfig(window=within)
+    calib_z = sorted(_max_quiet_z(cached_world_run(s, k), signal, base) for s, k in calib)
+    # The largest z any calibration run reached (+0.05): with n calibration runs the false alarm rate per run
+    # is then about 1 / (n + 1); no floor, so the threshold is what the world's own noise allows.
+    threshold = math.ceil(calib_z[-1] * 20) / 20 + 0.05
+    config = replace(base, z_threshold=threshold)
+    outcomes: list[Outcome] = []
+    ratios = []
+    for s, k in report:
+        run = cached_world_run(s, k)
+        values = _world_values(run, signal)
+        enforcement = run.inspections if k != "quiet" else None
+        findings = detect(values, [run.change], enforcement=enforcement, metric=signal, config=config)
+        o = judge(run, findings, k, within)
+        outcomes.append(o)
+        if k == "shift":
+            ratios.append(bool(run.moved))
+            top = next((f for f in findings if f.flagged), None)
+            print(
+                f"  seed {s} shift: moved={sorted(run.moved)} flagged="
+                f"{top.target_hub if top else None} delay={o.delay} ratios={run.load_ratio}"
+            )
+        elif o.alarm:
+            print(f"  seed {s} {k}: FALSE ALARM {[f.target_hub for f in findings if f.flagged]}")
+    shift = [o for o in outcomes if o.kind == "shift"]
+    null = [o for o in outcomes if o.kind == "null"]
+    quiet = [o for o in outcomes if o.kind == "quiet"]
+    delays = [o.delay for o in shift if o.delay is not None]
+    return {
+        "signal": signal,
+        "calibration_runs": len(calib),
+        "calibration_max_z_quantiles": [round(float(q), 2) for q in np.quantile(calib_z, [0.5, 0.9, 1.0])],
+        "z_threshold": threshold,
+        "shift_runs": len(shift),
+        "shift_runs_where_a_hub_truly_received": sum(ratios),
+        "true_alarm_rate": f"{sum(o.right for o in shift)}/{len(shift)}",
+        "true_alarm_rate_where_a_hub_truly_received": (
+            f"{sum(o.right for o, r in zip(shift, ratios, strict=True) if r)}/{sum(ratios)}"
+        ),
+        "wrong_hub_rate": f"{sum(o.alarm and not o.right for o in shift)}/{len(shift)}",
+        "false_alarm_rate_enforcement_no_shift": f"{sum(o.alarm for o in null)}/{len(null)}",
+        "false_alarm_rate_no_change": f"{sum(o.alarm for o in quiet)}/{len(quiet)}",
+        "median_delay_weeks": statistics.median(delays) if delays else float("nan"),
+        "max_delay_weeks": max(delays) if delays else float("nan"),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
 def real_series() -> list[Finding]:
     """The detector on the public yearly series: after Rotterdam's peak, Vlissingen (and the others)."""
     from mainport.monitoring.public import packaged_text, read_public_series
@@ -322,6 +454,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--within", type=int, default=12, help="weeks after the change within which to flag")
     parser.add_argument("--source", choices=("sim", "world"), default="sim")
     parser.add_argument("--real-only", action="store_true")
+    parser.add_argument(
+        "--signal",
+        choices=("indicators", "seizures"),
+        default="indicators",
+        help="world: the combined product-visible indicators, or seizures alone (the earlier signal)",
+    )
+    parser.add_argument(
+        "--calibration", type=int, default=8, help="world: seeds of null+quiet runs that set the z threshold"
+    )
     parser.add_argument("--jobs", type=int, default=1, help="processes (world runs are ~15 s each)")
     args = parser.parse_args(argv)
     if not args.real_only:
@@ -337,9 +478,16 @@ def main(argv: list[str] | None = None) -> int:
                 f"Validation on {label} (scale {WORLD_SCALE}, boost {WORLD_BOOST}): "
                 f"enforcement x{WORLD_RAISE} "
                 f"at week {WORLD_PRE} after {WORLD_BURN_IN} burn-in weeks at Rotterdam (Schiphol every 3rd "
-                f"seed); signal: weekly seizures per Dutch hub; flag within {args.within} weeks"
+                f"seed); signal: {args.signal} per hub (Dutch + Antwerp, Hamburg); "
+                f"flag within {args.within} weeks; z threshold calibrated on {args.calibration} null+quiet "
+                f"seed pairs from {CALIBRATION_SEED0}"
             )
-        for key, value in evaluate(args.seeds, args.within, args.source, config, args.jobs).items():
+        result = (
+            evaluate(args.seeds, args.within, args.source, config, args.jobs)
+            if args.source == "sim"
+            else world_evaluate(args.seeds, args.calibration, args.within, args.jobs, args.signal)
+        )
+        for key, value in result.items():
             print(f"  {key:40s} {value:.3f}" if isinstance(value, float) else f"  {key:40s} {value}")
     print(
         "\nReal public yearly series (kg), change = Rotterdam from 2022, donors = ports without the change:"

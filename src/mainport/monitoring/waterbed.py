@@ -279,6 +279,28 @@ def assess_pair(
     return finding
 
 
+def excess_path(
+    values: pd.DataFrame, change: EnforcementChange, target: str, *, config: DetectorConfig | None = None
+) -> list[tuple[int, float, float]]:
+    """(k, z, ratio) of the k-period mean excess at `target` for every k the detector looks at.
+
+    Used to calibrate the z threshold on runs without displacement: the largest z over the looks and the
+    targets is what a threshold must stay above for the run to stay quiet.
+    """
+    cfg = config or DetectorConfig()
+    t0 = int(values.index.get_loc(change.start))  # type: ignore[arg-type]
+    fit = _fit_pair(values.astype(float).clip(lower=0), change.hub, target, t0, cfg)
+    if fit is None:
+        return []
+    path = []
+    for k in range(cfg.min_post, fit.residual_post.size + 1):
+        sd, _dof = _spread(fit, k, cfg)
+        mean = float(fit.residual_post[:k].mean())
+        if sd > 0 and not math.isnan(sd):
+            path.append((k, mean / sd, math.exp(mean)))
+    return path
+
+
 def detect(
     values: pd.DataFrame,
     changes: Sequence[EnforcementChange],
