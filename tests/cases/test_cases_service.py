@@ -15,8 +15,13 @@ C1 = "MSCU1234565"
 
 
 def _raise(session: Session, actor, **kw):  # type: ignore[no-untyped-def]
-    args = dict(source="custody", kind="custody.gate_out", container_number=C1, hub="rotterdam",
-                title="gate out while under control")
+    args = dict(
+        source="custody",
+        kind="custody.gate_out",
+        container_number=C1,
+        hub="rotterdam",
+        title="gate out while under control",
+    )
     args.update(kw)
     return cases.raise_alert(session=session, actor=actor, **args)
 
@@ -67,8 +72,15 @@ def test_full_workflow_feeds_back_inspection_and_seizure(session: Session, princ
     assert {a.status for a in case.alerts} == {"linked"}
     cases.assign_case(session=session, actor=analyst, case_id=case.id, assignee="analyst7")
     assert case.status == "investigating"
-    cases.record_outcome(session=session, actor=analyst, case_id=case.id, result="found", kg_seized=120.0,
-                         modus_operandi="rip_on", notes="behind the doors")
+    cases.record_outcome(
+        session=session,
+        actor=analyst,
+        case_id=case.id,
+        result="found",
+        kg_seized=120.0,
+        modus_operandi="rip_on",
+        notes="behind the doors",
+    )
     assert case.status == "decided" and case.outcome == "found"
     inspection = session.get(Inspection, case.inspection_id)
     assert inspection is not None and inspection.result == "found" and inspection.kg_found == 120.0

@@ -48,8 +48,27 @@ def _check_csrf(request: Request, submitted: str | None) -> None:
         raise PermissionDenied("missing or invalid CSRF token")
 
 
-async def resolve_principal(request: Request, session: SessionDep) -> Principal:
-    """Bearer token for API clients; the signed session cookie (plus CSRF on writes) for browsers."""
+async def submitted_csrf(request: Request) -> str | None:
+    """The CSRF token a browser sent with a write: the header (fetch) or the form field (plain forms)."""
+    if request.method in SAFE_METHODS:
+        return None
+    submitted = request.headers.get(CSRF_HEADER)
+    if submitted is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get("csrf_token")
+        submitted = value if isinstance(value, str) else None
+    return submitted
+
+
+def resolve_principal(
+    request: Request, session: SessionDep, submitted: Annotated[str | None, Depends(submitted_csrf)]
+) -> Principal:
+    """Bearer token for API clients; the signed session cookie (plus CSRF on writes) for browsers.
+
+    A plain `def`: FastAPI runs it in the thread pool, so database waits never block the event loop.
+    """
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         user = identity.authenticate_token(session=session, plain=auth[7:].strip())
@@ -58,13 +77,6 @@ async def resolve_principal(request: Request, session: SessionDep) -> Principal:
     if user_id is None:
         raise NotAuthenticated("log in or send a bearer token")
     if request.method not in SAFE_METHODS:
-        submitted = request.headers.get(CSRF_HEADER)
-        if submitted is None and request.headers.get("content-type", "").startswith(
-            ("application/x-www-form-urlencoded", "multipart/form-data")
-        ):
-            form = await request.form()
-            value = form.get("csrf_token")
-            submitted = value if isinstance(value, str) else None
         _check_csrf(request, submitted)
     user = identity.get_user(session=session, user_id=int(user_id))
     return identity.principal_for(user)

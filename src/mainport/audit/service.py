@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 GENESIS = "0" * 64
 
 
-def _entry_hash(
+def entry_hash(
     prev_hash: str,
     seq: int,
     at: datetime,
@@ -71,7 +71,7 @@ def record(
     seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS)
     at = utcnow()
     clean = json.loads(json.dumps(detail or {}, default=str))
-    digest = _entry_hash(prev, seq, at, actor.username, actor.org_code, action, entity_type, entity_id, clean)
+    digest = entry_hash(prev, seq, at, actor.username, actor.org_code, action, entity_type, entity_id, clean)
     entry = AuditEntry(
         seq=seq,
         at=at,
@@ -123,7 +123,7 @@ def verify(*, session: Session, batch: int = 5000) -> VerifyReport:
                 report.problems.append(f"entries {expected_seq}..{e.seq - 1} are missing (deleted)")
             if e.prev_hash != prev:
                 report.problems.append(f"entry {e.seq}: link to previous entry broken")
-            recomputed = _entry_hash(
+            recomputed = entry_hash(
                 e.prev_hash, e.seq, e.at, e.actor, e.actor_org, e.action, e.entity_type, e.entity_id, e.detail
             )
             if recomputed != e.hash:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
@@ -37,11 +37,16 @@ def list_alerts(
     container_number: str | None = None,
     min_severity: Annotated[int | None, Query(ge=1, le=4)] = None,
 ) -> Page[AlertOut]:
-    filters = dict(
-        status=None if status == "all" else status, source=source, hub=hub,
-        container_number=container_number, min_severity=min_severity,
+    filters: dict[str, Any] = dict(
+        status=None if status == "all" else status,
+        source=source,
+        hub=hub,
+        container_number=container_number,
+        min_severity=min_severity,
     )
-    items = service.list_alerts(session=session, actor=principal, limit=page.limit, offset=page.offset, **filters)
+    items = service.list_alerts(
+        session=session, actor=principal, limit=page.limit, offset=page.offset, **filters
+    )
     total = service.count_alerts(session=session, actor=principal, **filters)
     return Page[AlertOut](
         items=[AlertOut.model_validate(a) for a in items], total=total, limit=page.limit, offset=page.offset

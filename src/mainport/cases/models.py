@@ -19,7 +19,8 @@ class Alert(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    source: Mapped[str] = mapped_column(String(32))  # targeting | imaging | custody | release | seal | insider
+    # targeting | imaging | custody | release | seal | insider | manual | monitoring
+    source: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(64))
     severity: Mapped[int] = mapped_column(default=2)  # 1 low .. 4 critical
     container_number: Mapped[str | None] = mapped_column(String(11))

@@ -50,7 +50,7 @@ def raise_alert(
     detail: dict[str, Any] | None = None,
     dedup_key: str | None = None,
 ) -> Alert:
-    """Put a signal in the queue; a repeat of an open alert (same container, kind, key) is counted, not added."""
+    """Put a signal in the queue; a repeat of an open alert (same container, kind, key) is counted again."""
     if source not in SOURCES:
         raise ValidationFailed(f"unknown alert source {source!r}; known: {', '.join(sorted(SOURCES))}")
     if not MIN_SEVERITY <= severity <= MAX_SEVERITY:
@@ -78,8 +78,12 @@ def raise_alert(
                 case.severity = max(case.severity, existing.severity)
         session.flush()
         audit.record(
-            session=session, actor=actor, action="alert.repeat", entity_type="alert",
-            entity_id=str(existing.id), detail={"occurrences": existing.occurrences, "severity": severity},
+            session=session,
+            actor=actor,
+            action="alert.repeat",
+            entity_type="alert",
+            entity_id=str(existing.id),
+            detail={"occurrences": existing.occurrences, "severity": severity},
         )
         return existing
     alert = Alert(
@@ -98,7 +102,11 @@ def raise_alert(
     session.add(alert)
     session.flush()
     audit.record(
-        session=session, actor=actor, action="alert.raise", entity_type="alert", entity_id=str(alert.id),
+        session=session,
+        actor=actor,
+        action="alert.raise",
+        entity_type="alert",
+        entity_id=str(alert.id),
         detail={"source": source, "kind": kind, "container": container_number, "severity": severity},
     )
     return alert
@@ -169,14 +177,20 @@ def get_alert(*, session: Session, actor: Principal, alert_id: int) -> Alert:
     return alert
 
 
-def _move_alert(session: Session, actor: Principal, alert: Alert, target: str, detail: dict[str, Any]) -> None:
+def _move_alert(
+    session: Session, actor: Principal, alert: Alert, target: str, detail: dict[str, Any]
+) -> None:
     check_alert(alert.status, target)
     before = alert.status
     alert.status = target
     alert.updated_at = utcnow()
     session.flush()
     audit.record(
-        session=session, actor=actor, action=f"alert.{target}", entity_type="alert", entity_id=str(alert.id),
+        session=session,
+        actor=actor,
+        action=f"alert.{target}",
+        entity_type="alert",
+        entity_id=str(alert.id),
         detail={"from": before, **detail},
     )
 
@@ -243,7 +257,11 @@ def _move_case(session: Session, actor: Principal, case: Case, target: str, deta
     case.status = target
     session.flush()
     audit.record(
-        session=session, actor=actor, action=f"case.{target}", entity_type="case", entity_id=str(case.id),
+        session=session,
+        actor=actor,
+        action=f"case.{target}",
+        entity_type="case",
+        entity_id=str(case.id),
         detail={"from": before, **detail},
     )
 
@@ -291,7 +309,11 @@ def open_case(
     session.add(case)
     session.flush()
     audit.record(
-        session=session, actor=actor, action="case.open", entity_type="case", entity_id=str(case.id),
+        session=session,
+        actor=actor,
+        action="case.open",
+        entity_type="case",
+        entity_id=str(case.id),
         detail={"alerts": [a.id for a in alerts], "title": case.title},
     )
     _attach(session, actor, case, alerts)
@@ -325,7 +347,11 @@ def assign_case(*, session: Session, actor: Principal, case_id: int, assignee: s
     else:
         session.flush()
         audit.record(
-            session=session, actor=actor, action="case.assign", entity_type="case", entity_id=str(case.id),
+            session=session,
+            actor=actor,
+            action="case.assign",
+            entity_type="case",
+            entity_id=str(case.id),
             detail={"from": before, "to": case.assignee},
         )
     return case
@@ -392,9 +418,16 @@ def record_outcome(
     if notes:
         case.notes = f"{case.notes}\n{notes}".strip()
     _move_case(
-        session, actor, case, "decided",
-        {"result": result, "kg_seized": kg_seized, "modus_operandi": modus_operandi,
-         "inspection_id": inspection.id},
+        session,
+        actor,
+        case,
+        "decided",
+        {
+            "result": result,
+            "kg_seized": kg_seized,
+            "modus_operandi": modus_operandi,
+            "inspection_id": inspection.id,
+        },
     )
     return case
 

@@ -10,7 +10,7 @@ from mainport.database import Base, utcnow
 
 
 class CustodyPlan(Base):
-    """A container selected for control: discharge -> guarded area of its terminal -> inspection -> outcome."""
+    """A container selected for control: discharge -> guarded area of its terminal -> inspection -> end."""
 
     __tablename__ = "custody_plan"
     __table_args__ = (Index("ix_custody_plan_facility_state", "facility_code", "state"),)

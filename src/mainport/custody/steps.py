@@ -58,9 +58,7 @@ def step_for_event(type_code: str, location: str | None, guarded_area: str) -> s
     return "guarded" if location == guarded_area else "moved"
 
 
-def apply_step(
-    state: str, step: str, location: str | None, guarded_area: str
-) -> tuple[str, list[Deviation]]:
+def apply_step(state: str, step: str, location: str | None, guarded_area: str) -> tuple[str, list[Deviation]]:
     """The state after ``step`` and the deviations it shows. The step is always logged: the log is what
     happened, the deviations are why someone must look."""
     if step not in STEPS:
@@ -68,15 +66,27 @@ def apply_step(
     allowed_from, target = STEPS[step]
     deviations: list[Deviation] = []
     if step in LEAVING_STEPS and state in HOLD_STATES:
-        deviations.append(Deviation(f"custody.{step}_under_control", 4, f"{step.replace('_', ' ')} while under control"))
+        deviations.append(
+            Deviation(f"custody.{step}_under_control", 4, f"{step.replace('_', ' ')} while under control")
+        )
         return state, deviations
     if step == "guarded" and state == "planned":
-        deviations.append(Deviation("custody.missing_discharge", 3, "in guarded area without a discharge scan"))
+        deviations.append(
+            Deviation("custody.missing_discharge", 3, "in guarded area without a discharge scan")
+        )
         return "guarded", deviations
+    if step in ("released", "seized") and state in ("planned", "discharged"):
+        # Customs decided without the box reaching the guarded area: the decision stands, the gap is flagged.
+        deviations.append(
+            Deviation("custody.concluded_outside_guarded_area", 2, f"{step} before the guarded area")
+        )
+        return step, deviations
     if step == "guarded" and state in ("guarded", "inspecting"):
         return state, deviations  # a re-scan in the guarded area
     if step == "moved" and state in ("guarded", "inspecting") and location and location != guarded_area:
-        deviations.append(Deviation("custody.moved_out_of_guarded_area", 4, f"moved to {location} while under control"))
+        deviations.append(
+            Deviation("custody.moved_out_of_guarded_area", 4, f"moved to {location} while under control")
+        )
         return state, deviations
     if state not in allowed_from:
         deviations.append(Deviation("custody.out_of_order", 3, f"step {step} out of order in state {state}"))

@@ -1,0 +1,150 @@
+"""Custody plans, release rights, the gate API and telemetry over HTTP (thin handlers)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+
+from mainport import flows
+from mainport.api.deps import CurrentUser, SessionDep
+from mainport.custody import release, seals, service
+from mainport.custody.models import CustodyPlan
+from mainport.custody.schemas import (
+    BoardRowOut,
+    GateCheckIn,
+    GateCheckOut,
+    LogEntryOut,
+    NominatedOut,
+    NominateIn,
+    PlanIn,
+    PlanIntelOut,
+    PlanOut,
+    RevokeIn,
+    RightIn,
+    RightOut,
+    StepIn,
+    StepOut,
+    TelemetryIn,
+    TelemetryOut,
+    VerifyOut,
+)
+from mainport.errors import NotAuthenticated
+from mainport.identity import service as identity
+from mainport.identity.principal import Principal
+
+router = APIRouter(tags=["custody"])
+
+
+def _plan_out(plan: CustodyPlan, principal: Principal) -> PlanOut:
+    # Why a box was selected is intelligence: only intelligence users get the reason and its alert.
+    model = PlanIntelOut if principal.can("intel:read") else PlanOut
+    return model.model_validate(plan)
+
+
+@router.post("/custody/plans", response_model=PlanIntelOut, status_code=201)
+def select_for_control(body: PlanIn, session: SessionDep, principal: CurrentUser) -> PlanIntelOut:
+    _alert, plan = flows.select_for_control(session=session, actor=principal, **body.model_dump())
+    return PlanIntelOut.model_validate(plan)
+
+
+@router.get("/custody/containers/{container_number}", response_model=list[PlanIntelOut | PlanOut])
+def container_custody(container_number: str, session: SessionDep, principal: CurrentUser) -> list[PlanOut]:
+    plans = service.plans_for_container(session=session, actor=principal, container_number=container_number)
+    return [_plan_out(p, principal) for p in plans]
+
+
+@router.get("/custody/plans/{plan_id}", response_model=PlanIntelOut | PlanOut)
+def get_plan(plan_id: int, session: SessionDep, principal: CurrentUser) -> PlanOut:
+    return _plan_out(service.get_plan(session=session, actor=principal, plan_id=plan_id), principal)
+
+
+@router.post("/custody/plans/{plan_id}/steps", response_model=StepOut, status_code=201)
+def record_step(plan_id: int, body: StepIn, session: SessionDep, principal: CurrentUser) -> StepOut:
+    entry, alerts = service.record_step(
+        session=session,
+        actor=principal,
+        plan_id=plan_id,
+        step=body.step,
+        at=body.at,
+        location=body.location,
+        seals=body.seals,
+        detail={"note": body.note} if body.note else None,
+    )
+    return StepOut(entry=LogEntryOut.model_validate(entry), state=entry.plan.state, alerts_raised=len(alerts))
+
+
+@router.post("/custody/plans/{plan_id}/sync", response_model=PlanIntelOut | PlanOut)
+def sync_events(plan_id: int, session: SessionDep, principal: CurrentUser) -> PlanOut:
+    service.sync_events(session=session, actor=principal, plan_id=plan_id)
+    return _plan_out(service.get_plan(session=session, actor=principal, plan_id=plan_id), principal)
+
+
+@router.get("/custody/plans/{plan_id}/verify", response_model=VerifyOut)
+def verify_plan(plan_id: int, session: SessionDep, principal: CurrentUser) -> VerifyOut:
+    report = service.verify_plan(session=session, actor=principal, plan_id=plan_id)
+    return VerifyOut(plan_id=plan_id, entries=report.entries, ok=report.ok, problems=report.problems)
+
+
+@router.get("/custody/board/{facility_code}", response_model=list[BoardRowOut])
+def board(facility_code: str, session: SessionDep, principal: CurrentUser) -> list[BoardRowOut]:
+    rows = service.board(session=session, actor=principal, facility_code=facility_code)
+    return [BoardRowOut.model_validate(r) for r in rows]
+
+
+@router.post("/custody/seals/{container_number}/check", response_model=int)
+def check_seals(container_number: str, session: SessionDep, principal: CurrentUser) -> int:
+    return len(seals.check_seals(session=session, actor=principal, container_number=container_number))
+
+
+@router.post("/custody/telemetry", response_model=TelemetryOut)
+def ingest_telemetry(body: TelemetryIn, session: SessionDep, principal: CurrentUser) -> TelemetryOut:
+    readings = body.readings + [seals.reading_from_dcsa_iot(e) for e in body.events]
+    stored, dups, alerts = seals.ingest_readings(
+        session=session, actor=principal, readings=readings, source=f"api:{principal.username}:{body.source}"
+    )
+    return TelemetryOut(stored=stored, duplicates=dups, alerts_raised=len(alerts))
+
+
+@router.post("/release/rights", response_model=RightOut, status_code=201)
+def issue_right(body: RightIn, session: SessionDep, principal: CurrentUser) -> RightOut:
+    right = release.issue_right(session=session, actor=principal, **body.model_dump())
+    return RightOut.model_validate(right)
+
+
+@router.post("/release/rights/{right_id}/nominate", response_model=NominatedOut)
+def nominate(right_id: int, body: NominateIn, session: SessionDep, principal: CurrentUser) -> NominatedOut:
+    right, token = release.nominate(session=session, actor=principal, right_id=right_id, nominee=body.nominee)
+    return NominatedOut(right=RightOut.model_validate(right), token=token)
+
+
+@router.post("/release/rights/{right_id}/revoke", response_model=RightOut)
+def revoke(right_id: int, body: RevokeIn, session: SessionDep, principal: CurrentUser) -> RightOut:
+    right = release.revoke_right(session=session, actor=principal, right_id=right_id, reason=body.reason)
+    return RightOut.model_validate(right)
+
+
+@router.get("/release/containers/{container_number}", response_model=list[RightOut])
+def lookup(container_number: str, session: SessionDep, principal: CurrentUser) -> list[RightOut]:
+    rights = release.lookup_rights(session=session, actor=principal, container_number=container_number)
+    return [RightOut.model_validate(r) for r in rights]
+
+
+def gate_principal(request: Request, session: SessionDep) -> Principal:
+    """The gate API is machine to machine: bearer tokens only. A plain ``def``, so the token lookup runs in
+    the thread pool; ``api.deps.resolve_principal`` is async and would query the database on the event loop,
+    which stalls a worker under load (see docs/custody.md, Benchmark)."""
+    auth = request.headers.get("authorization", "")
+    if not auth.lower().startswith("bearer "):
+        raise NotAuthenticated("the gate API takes a bearer token")
+    user = identity.authenticate_token(session=session, plain=auth[7:].strip())
+    return identity.principal_for(user)
+
+
+GatePrincipal = Annotated[Principal, Depends(gate_principal)]
+
+
+@router.post("/gate/check", response_model=GateCheckOut)
+def gate_check(body: GateCheckIn, session: SessionDep, principal: GatePrincipal) -> GateCheckOut:
+    answer = release.gate_check(session=session, actor=principal, **body.model_dump())
+    return GateCheckOut(allowed=answer.allowed, reason=answer.reason, decision_id=answer.decision_id)

@@ -1,0 +1,33 @@
+"""The guarded-area board of a terminal: containers under control, where they stand and for how long."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from mainport.api.deps import CurrentUser, SessionDep
+from mainport.custody import service
+from mainport.web.templating import add_nav, add_template_dir, render
+
+router = APIRouter(include_in_schema=False)
+add_template_dir(Path(__file__).parent / "templates")
+add_nav("Guarded area", "/custody/board", "custody:read")
+
+
+@router.get("/custody/board")
+def my_board(request: Request, session: SessionDep, principal: CurrentUser) -> Response:
+    # A terminal goes to its own board; government users pick a terminal.
+    if principal.facility_code:
+        return RedirectResponse(f"/custody/board/{principal.facility_code}", status_code=303)
+    facilities = service.facilities_under_control(session=session, actor=principal)
+    return render(request, "custody/facilities.html", {"facilities": facilities}, principal=principal)
+
+
+@router.get("/custody/board/{facility_code}")
+def board_page(facility_code: str, request: Request, session: SessionDep, principal: CurrentUser) -> Response:
+    rows = service.board(session=session, actor=principal, facility_code=facility_code)
+    return render(
+        request, "custody/board.html", {"rows": rows, "facility": facility_code}, principal=principal
+    )
