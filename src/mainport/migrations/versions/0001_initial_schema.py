@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 15:35:03.302320
+Create Date: 2026-11-29 16:36:48.377565
 """
 
 from __future__ import annotations
@@ -727,6 +727,72 @@ def upgrade() -> None:
         batch_op.create_index("ix_custody_plan_facility_state", ["facility_code", "state"], unique=False)
 
     op.create_table(
+        "scan_comparison",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("origin_scan_id", sa.Integer(), nullable=False),
+        sa.Column("arrival_scan_id", sa.Integer(), nullable=False),
+        sa.Column("container_number", sa.String(length=11), nullable=False),
+        sa.Column("status", sa.String(length=8), nullable=False),
+        sa.Column("score", sa.Float(), nullable=True),
+        sa.Column("stat", sa.Float(), nullable=True),
+        sa.Column("flipped", sa.Boolean(), nullable=False),
+        sa.Column("regions", sa.JSON(), nullable=False),
+        sa.Column("overlay_uri", sa.String(length=500), nullable=True),
+        sa.Column("error", sa.Text(), nullable=False),
+        sa.Column("alert_id", sa.Integer(), nullable=True),
+        sa.Column("params_version", sa.String(length=16), nullable=False),
+        sa.Column("created_at", mainport.database.core.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["alert_id"], ["alert.id"], name=op.f("fk_scan_comparison_alert_id_alert")),
+        sa.ForeignKeyConstraint(
+            ["arrival_scan_id"], ["scan.id"], name=op.f("fk_scan_comparison_arrival_scan_id_scan")
+        ),
+        sa.ForeignKeyConstraint(
+            ["origin_scan_id"], ["scan.id"], name=op.f("fk_scan_comparison_origin_scan_id_scan")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_scan_comparison")),
+        sa.UniqueConstraint(
+            "origin_scan_id",
+            "arrival_scan_id",
+            "params_version",
+            name=op.f("uq_scan_comparison_origin_scan_id"),
+        ),
+    )
+    with op.batch_alter_table("scan_comparison", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_scan_comparison_arrival_scan_id"), ["arrival_scan_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_scan_comparison_container_number"), ["container_number"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_scan_comparison_origin_scan_id"), ["origin_scan_id"], unique=False
+        )
+
+    op.create_table(
+        "scan_declared_check",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("scan_id", sa.Integer(), nullable=False),
+        sa.Column("declaration_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("hs_code", sa.String(length=6), nullable=True),
+        sa.Column("commodity", sa.String(length=32), nullable=False),
+        sa.Column("score", sa.Float(), nullable=False),
+        sa.Column("regions", sa.JSON(), nullable=False),
+        sa.Column("reasons", sa.JSON(), nullable=False),
+        sa.Column("alert_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", mainport.database.core.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["alert_id"], ["alert.id"], name=op.f("fk_scan_declared_check_alert_id_alert")
+        ),
+        sa.ForeignKeyConstraint(
+            ["declaration_id"],
+            ["declaration.id"],
+            name=op.f("fk_scan_declared_check_declaration_id_declaration"),
+        ),
+        sa.ForeignKeyConstraint(["scan_id"], ["scan.id"], name=op.f("fk_scan_declared_check_scan_id_scan")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_scan_declared_check")),
+        sa.UniqueConstraint("scan_id", name=op.f("uq_scan_declared_check_scan_id")),
+    )
+    op.create_table(
         "targeting_selection_item",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("selection_id", sa.Integer(), nullable=False),
@@ -814,6 +880,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_targeting_selection_item_declaration_id"))
 
     op.drop_table("targeting_selection_item")
+    op.drop_table("scan_declared_check")
+    with op.batch_alter_table("scan_comparison", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_scan_comparison_origin_scan_id"))
+        batch_op.drop_index(batch_op.f("ix_scan_comparison_container_number"))
+        batch_op.drop_index(batch_op.f("ix_scan_comparison_arrival_scan_id"))
+
+    op.drop_table("scan_comparison")
     with op.batch_alter_table("custody_plan", schema=None) as batch_op:
         batch_op.drop_index("ix_custody_plan_facility_state")
         batch_op.drop_index(batch_op.f("ix_custody_plan_container_number"))
