@@ -19,7 +19,7 @@ def main() -> int:
     args = sys.argv[1:]
     quick = "--quick" in args
     names = [a for a in args if not a.startswith("--")]
-    scripts = sorted(p for p in HERE.glob("*.py") if p.name not in {"run_all.py"} and not p.name.startswith("_"))
+    scripts = sorted(p for p in HERE.glob("*.py") if p.name != "run_all.py" and not p.name.startswith("_"))
     if names:
         scripts = [p for p in scripts if any(n in p.stem for n in names)]
     failed = []

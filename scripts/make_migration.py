@@ -5,6 +5,7 @@ With --initial the single initial migration is regenerated (only before the firs
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -30,6 +31,9 @@ def main() -> None:
             rev_id = "0001" if "--initial" in sys.argv else None
             command.revision(cfg, message=message, autogenerate=True, rev_id=rev_id)
         engine.dispose()
+    # Generated code follows the project's style like any other file.
+    subprocess.run([sys.executable, "-m", "ruff", "check", "--fix", "-q", str(versions)], check=False)
+    subprocess.run([sys.executable, "-m", "ruff", "format", "-q", str(versions)], check=False)
 
 
 if __name__ == "__main__":
