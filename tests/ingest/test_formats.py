@@ -19,7 +19,7 @@ from mainport.ingest import readers, service
 from mainport.ingest.checks import _canonical_ok
 from mainport.ingest.declarations import FIELDS, REQUIRED
 from mainport.ingest.models import QuarantinedRecord
-from mainport.ingest.service import _sqlite_time
+from mainport.ingest.prepare import sqlite_time as _sqlite_time
 from mainport.reference.containers import is_valid_container_number, make_container_number
 from mainport.shipments.models import ContainerEvent
 from tests.ingest.helpers import declaration, event

@@ -105,4 +105,3 @@ def unlocode(field: str, value: object) -> str:
     if result[0] == "-":
         raise Invalid(f"{field}: {result[1:]} (value {value!r})")
     return result[1:]
-

@@ -39,11 +39,20 @@ def resolve_actor(factory: sessionmaker[Session], username: str | None) -> Princ
         return identity.principal_for(user)
 
 
-def _run(kind: Kind, path: Path, as_json: bool, batch_size: int, as_user: str | None) -> None:
+def _run(
+    kind: Kind, path: Path, as_json: bool, batch_size: int, as_user: str | None, workers: int | None = None
+) -> None:
     factory = session_factory()
     actor = resolve_actor(factory, as_user)
     if as_json:
-        recon = ingest_file(session_factory=factory, actor=actor, kind=kind, path=path, batch_size=batch_size)
+        recon = ingest_file(
+            session_factory=factory,
+            actor=actor,
+            kind=kind,
+            path=path,
+            batch_size=batch_size,
+            workers=workers,
+        )
         typer.echo(json.dumps(recon.summary()))
         return
     columns = (
@@ -62,6 +71,7 @@ def _run(kind: Kind, path: Path, as_json: bool, batch_size: int, as_user: str | 
             path=path,
             batch_size=batch_size,
             progress=lambda n: bar.advance(task, n),
+            workers=workers,
         )
     _print(recon)
 
@@ -84,6 +94,16 @@ FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=T
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object with the reconciliation.")]
 BatchOpt = Annotated[int, typer.Option("--batch-size", min=1, help="Records per transaction.")]
 UserOpt = Annotated[str | None, typer.Option("--as-user", help="Act as this user instead of the system.")]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=0,
+        max=1,
+        help="1: parse and validate in a reader process beside the writer; 0: one process. "
+        "Default: 1 for files of 32 MiB and more.",
+    ),
+]
 
 
 @app.command("declarations")
@@ -96,7 +116,11 @@ def declarations(
 
 @app.command("events")
 def events(
-    path: FileArg, as_json: JsonOpt = False, batch_size: BatchOpt = 20_000, as_user: UserOpt = None
+    path: FileArg,
+    as_json: JsonOpt = False,
+    batch_size: BatchOpt = 20_000,
+    as_user: UserOpt = None,
+    workers: WorkersOpt = None,
 ) -> None:
     """Ingest DCSA events (JSON array, {"events": [...]} or JSON Lines)."""
-    _run("events", path, as_json, batch_size, as_user)
+    _run("events", path, as_json, batch_size, as_user, workers)

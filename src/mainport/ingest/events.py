@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from mainport.ingest import checks
@@ -83,8 +84,13 @@ def to_row(ev: dict[str, Any], *, now: datetime) -> dict[str, Any]:
         raise Invalid(f"voyage number: must be text of at most 50 characters (value {str(voyage)[:60]!r})")
     if row["facility_code"] is not None and len(row["facility_code"]) > 16:
         raise Invalid(f"facilityCode: longer than 16 characters (value {row['facility_code'][:40]!r})")
-    row["hub"] = hub_for_place(row["unlocode"], row["facility_code"])
+    row["hub"] = _hub(row["unlocode"], row["facility_code"])
     return row
+
+
+@lru_cache(maxsize=10_000)
+def _hub(unlocode: str | None, facility_code: str | None) -> str | None:
+    return hub_for_place(unlocode, facility_code)  # a loop over the sites: once per place, not per event
 
 
 def _hours(delta: timedelta) -> str:

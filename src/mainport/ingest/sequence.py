@@ -10,11 +10,11 @@ The state is loaded from the database for equipment and vessels not seen yet, an
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from mainport.ingest.prepare import CLASSIFIER, CODE, EQUIPMENT, IMO, UNLOCODE, VOYAGE, EventRow
 from mainport.shipments.models import ContainerEvent
 
 MAX_EQUIPMENT = 300_000  # forget and reload from the database beyond this, to keep memory bounded
@@ -45,18 +45,15 @@ class SequenceState:
         self.departures: dict[tuple[str, str | None, str | None], datetime] = {}  # (imo, voyage, L) -> DEPA
         self.vessels_loaded: set[str] = set()
 
-    def load(self, session: Session, rows: list[dict[str, Any]]) -> None:
+    def load(self, session: Session, rows: list[EventRow]) -> None:
+        """Read the state of the equipment and vessels of these rows (prepare.EventRow) not seen yet."""
         if len(self.last_act) > MAX_EQUIPMENT:
             self.last_act.clear()
-        need = {
-            r["equipment_reference"]
-            for r in rows
-            if r["equipment_reference"] and r["event_classifier"] == "ACT"
-        }
+        need = {r[EQUIPMENT] for r in rows if r[EQUIPMENT] and r[CLASSIFIER] == "ACT"}
         need -= self.last_act.keys()
         if need:
             self._load_equipment(session, sorted(need))
-        vessels = {r["vessel_imo"] for r in rows if r["vessel_imo"]} - self.vessels_loaded
+        vessels = {r[IMO] for r in rows if r[IMO]} - self.vessels_loaded
         if vessels:
             q2 = (
                 select(CE.c.vessel_imo, CE.c.voyage_number, CE.c.unlocode, func.max(CE.c.event_datetime))
@@ -91,18 +88,18 @@ class SequenceState:
         if seen is None or at > seen:
             self.departures[key] = at
 
-    def check(self, row: dict[str, Any]) -> str | None:
-        """None when the event is in sequence, else the reason; an accepted event updates the state."""
-        if row["event_classifier"] != "ACT":
+    def check(self, row: EventRow, at: datetime) -> str | None:
+        """None when the event (row, its eventDateTime) is in sequence, else the reason; an accepted event
+        updates the state."""
+        if row[CLASSIFIER] != "ACT":
             return None
-        code, at, loc = row["type_code"], row["event_datetime"], row["unlocode"]
-        ref = row["equipment_reference"]
-        if code in ("LOAD", "DISC") and row["vessel_imo"]:
-            dep = self.departures.get((row["vessel_imo"], row["voyage_number"], loc))
+        code, loc, ref, imo = row[CODE], row[UNLOCODE], row[EQUIPMENT], row[IMO]
+        if code in ("LOAD", "DISC") and imo:
+            dep = self.departures.get((imo, row[VOYAGE], loc))
             if dep is not None and at > dep:
                 return (
-                    f"out of sequence: {code} at {at.isoformat()} on vessel {row['vessel_imo']} voyage "
-                    f"{row['voyage_number']} at {loc}, after the vessel departed (DEPA {dep.isoformat()})"
+                    f"out of sequence: {code} at {at.isoformat()} on vessel {imo} voyage "
+                    f"{row[VOYAGE]} at {loc}, after the vessel departed (DEPA {dep.isoformat()})"
                 )
         if code == "LOAD" and ref:
             last = self.last_act.get(ref)
@@ -113,6 +110,6 @@ class SequenceState:
                 )
         if ref:
             self._see_equipment(ref, at, code, loc)
-        if code == "DEPA" and row["vessel_imo"]:
-            self._see_departure((row["vessel_imo"], row["voyage_number"], loc), at)
+        if code == "DEPA" and imo:
+            self._see_departure((imo, row[VOYAGE], loc), at)
         return None

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -18,8 +16,17 @@ from mainport.errors import NotFound, ValidationFailed
 from mainport.identity.principal import Principal
 from mainport.ingest import declarations as decl
 from mainport.ingest.checks import Invalid
-from mainport.ingest.events import to_row
 from mainport.ingest.models import IngestRun, QuarantinedRecord
+from mainport.ingest.prepare import (
+    CLASSIFIER,
+    EVENT_COLUMNS,
+    ID,
+    EventRow,
+    PreparedEvents,
+    Refused,
+    event_time,
+    prepare_events,
+)
 from mainport.ingest.records import RAW_LIMIT, Problem, RawRecord, Reconciliation
 from mainport.ingest.sequence import SequenceState
 from mainport.shipments.models import ContainerEvent, Declaration, Party
@@ -31,12 +38,6 @@ DECL = Declaration.__table__
 PARTY = Party.__table__
 QR = QuarantinedRecord.__table__
 _IN_CHUNK = 2000
-
-
-@dataclass(slots=True)
-class _Bad:
-    record: RawRecord
-    reason: str
 
 
 def _chunks(items: Sequence[Any], n: int = _IN_CHUNK) -> Iterable[Sequence[Any]]:
@@ -58,56 +59,60 @@ def ingest_events(
     """Validate and store one batch of DCSA events; one audit entry for the batch."""
     actor.require("events:write")
     started = time.perf_counter()
-    recon, bad, rows = _events(
-        session=session, records=records, source=source, state=state or SequenceState()
-    )
-    _insert_events(session, rows)
-    _quarantine(session, "event", source, bad, recon)
+    prepared = prepare_events(records, source=source, now=utcnow(), dialect=_dialect(session))
+    recon = _store_events(session, prepared, state or SequenceState())
     recon.elapsed_s = time.perf_counter() - started
     _audit_batch(session, actor, recon)
     return recon
 
 
-def _events(
-    *, session: Session, records: Iterable[RawRecord], source: str, state: SequenceState
-) -> tuple[Reconciliation, list[_Bad], list[dict[str, Any]]]:
-    recon = Reconciliation("events", source)
-    bad: list[_Bad] = []
-    candidates: list[tuple[RawRecord, dict[str, Any]]] = []
-    seen: set[str] = set()
-    now = utcnow()
-    for rec in records:
-        recon.received += 1
-        if rec.error is not None:
-            bad.append(_Bad(rec, rec.error))
-            continue
-        try:
-            row = to_row(rec.parsed, now=now)
-        except Invalid as exc:
-            bad.append(_Bad(rec, str(exc)))
-            continue
-        if row["event_id"] in seen:
-            recon.duplicates += 1
-            continue
-        seen.add(row["event_id"])
-        payload = rec.raw_text if (rec.raw_size or 0) <= RAW_LIMIT else orjson.dumps(rec.parsed).decode()
-        row["payload"] = payload
-        row["source"] = source
-        candidates.append((rec, row))
-    stored = _existing_event_ids(session, [r["event_id"] for _, r in candidates])
-    rows: list[dict[str, Any]] = []
-    fresh = [(rec, r) for rec, r in candidates if r["event_id"] not in stored]
-    recon.duplicates += len(candidates) - len(fresh)
-    state.load(session, [r for _, r in fresh])
-    for rec, row in fresh:
-        reason = state.check(row)
+def store_events(
+    *, session: Session, actor: Principal, prepared: PreparedEvents, state: SequenceState
+) -> Reconciliation:
+    """Store a batch prepared elsewhere (the reader process of a pipelined file job): the checks against
+    the database, the write and the quarantine, exactly as `ingest_events` does after preparing."""
+    actor.require("events:write")
+    started = time.perf_counter()
+    recon = _store_events(session, prepared, state)
+    recon.elapsed_s = time.perf_counter() - started
+    _audit_batch(session, actor, recon)
+    return recon
+
+
+def _dialect(session: Session) -> str:
+    return session.connection().dialect.name
+
+
+def _store_events(session: Session, prepared: PreparedEvents, state: SequenceState) -> Reconciliation:
+    recon, refused, rows = _check_stored(session, prepared, state)
+    _insert_events(session, rows)
+    _quarantine(session, "event", prepared.source, refused, recon)
+    return recon
+
+
+def _check_stored(
+    session: Session, prepared: PreparedEvents, state: SequenceState
+) -> tuple[Reconciliation, list[Refused], list[EventRow]]:
+    """Duplicates of stored eventIDs, then the sequence checks (in file order); the rows to write."""
+    recon = Reconciliation("events", prepared.source)
+    recon.received, recon.duplicates = prepared.received, prepared.duplicates
+    refused = list(prepared.refused)
+    rows = prepared.rows
+    stored = _existing_event_ids(session, [r[ID] for r in rows])
+    fresh = [i for i, r in enumerate(rows) if r[ID] not in stored] if stored else range(len(rows))
+    recon.duplicates += len(rows) - len(fresh)
+    state.load(session, [rows[i] for i in fresh] if stored else rows)
+    out: list[EventRow] = []
+    check = state.check
+    for i in fresh:
+        row = rows[i]
+        reason = check(row, event_time(row)) if row[CLASSIFIER] == "ACT" else None
         if reason is not None:
-            bad.append(_Bad(rec, reason))
+            refused.append(prepared.refusal(i, reason))
             continue
-        row["received_at"] = now
-        rows.append(row)
-    recon.stored += len(rows)
-    return recon, bad, rows
+        out.append(row)
+    recon.stored += len(out)
+    return recon, refused, out
 
 
 def _existing_event_ids(session: Session, ids: list[str]) -> set[str]:
@@ -128,117 +133,25 @@ def _existing_event_ids(session: Session, ids: list[str]) -> set[str]:
     return found
 
 
-_EVENT_COLUMNS = (
-    "event_id",
-    "event_type",
-    "event_classifier",
-    "type_code",
-    "event_datetime",
-    "event_created_datetime",
-    "equipment_reference",
-    "empty_indicator",
-    "unlocode",
-    "facility_code",
-    "vessel_imo",
-    "voyage_number",
-    "seals",
-    "hub",
-    "source",
-    "payload",
-    "received_at",
-)
 _SQLITE_IN_CHUNK = 30_000  # under SQLite's default limit of 32,766 bound parameters
+_COLUMNS = ", ".join(EVENT_COLUMNS)
 
 
-def _insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
+def _insert_events(session: Session, rows: list[EventRow]) -> None:
+    """Rows as bound by prepare_events for this dialect: SQLite one prepared executemany (times as text,
+    the payload as the JSON text received), PostgreSQL COPY (several times faster than INSERT)."""
     if not rows:
         return
     conn = session.connection()
     if conn.dialect.name == "postgresql":
-        _copy_events(session, rows)
+        dbapi = conn.connection.driver_connection
+        with dbapi.cursor() as cur, cur.copy(f"COPY container_event ({_COLUMNS}) FROM STDIN") as copy:  # type: ignore[union-attr]
+            write = copy.write_row
+            for r in rows:
+                write(r)
         return
-    # Plain DBAPI executemany of one prepared INSERT: the payload is bound as the JSON text received (no
-    # re-serialising) and times in the format SQLAlchemy's SQLite DateTime uses (naive UTC).
-    cols = ", ".join(_EVENT_COLUMNS)
-    sql = f"INSERT INTO container_event ({cols}) VALUES ({', '.join('?' * len(_EVENT_COLUMNS))})"
-    when = _sqlite_time
-    dumps = orjson.dumps
-    received = {at: when(at) for at in {r["received_at"] for r in rows}}  # one per batch, formatted once
-    conn.exec_driver_sql(
-        sql,
-        [
-            (
-                r["event_id"],
-                r["event_type"],
-                r["event_classifier"],
-                r["type_code"],
-                when(r["event_datetime"], r["_texts"][0]),
-                when(r["event_created_datetime"], r["_texts"][1]),
-                r["equipment_reference"],
-                r["empty_indicator"],
-                r["unlocode"],
-                r["facility_code"],
-                r["vessel_imo"],
-                r["voyage_number"],
-                dumps(r["seals"]).decode(),
-                r["hub"],
-                r["source"],
-                r["payload"],
-                received[r["received_at"]],
-            )
-            for r in rows
-        ],
-    )
-
-
-def _sqlite_time(value: datetime, text: object = None) -> str:
-    """Aware datetime -> naive UTC text with microseconds, as SQLAlchemy's SQLite DateTime stores it.
-
-    `text` is the timestamp as received (already parsed into `value`): the common UTC shapes
-    `YYYY-MM-DDTHH:MM:SS[.ffffff](+00:00|Z)` are sliced, which is several times cheaper than isoformat().
-    """
-    if type(text) is str and text[4:5] == "-" and text[7:8] == "-" and text[10:11] in ("T", " "):
-        n = len(text)
-        if text[13:14] == ":" and text[16:17] == ":" and (text.endswith("+00:00") or text[-1] == "Z"):
-            body = n - (6 if text[-1] == "0" else 1)
-            if body == 19:
-                return f"{text[:10]} {text[11:19]}.000000"
-            if body == 26 and text[19] == ".":
-                return f"{text[:10]} {text[11:26]}"
-    if value.utcoffset():
-        value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-
-
-def _copy_events(session: Session, rows: list[dict[str, Any]]) -> None:
-    """PostgreSQL: COPY is several times faster than INSERT for bulk rows."""
-    dbapi = session.connection().connection.driver_connection
-    cols = ", ".join(_EVENT_COLUMNS)
-    dumps = orjson.dumps
-    with dbapi.cursor() as cur, cur.copy(f"COPY container_event ({cols}) FROM STDIN") as copy:  # type: ignore[union-attr]
-        write = copy.write_row
-        for r in rows:
-            write(
-                (
-                    r["event_id"],
-                    r["event_type"],
-                    r["event_classifier"],
-                    r["type_code"],
-                    r["event_datetime"],
-                    r["event_created_datetime"],
-                    r["equipment_reference"],
-                    r["empty_indicator"],
-                    r["unlocode"],
-                    r["facility_code"],
-                    r["vessel_imo"],
-                    r["voyage_number"],
-                    dumps(r["seals"]).decode(),
-                    r["hub"],
-                    r["source"],
-                    r["payload"],
-                    r["received_at"],
-                )
-            )
+    marks = ", ".join("?" * len(EVENT_COLUMNS))
+    conn.exec_driver_sql(f"INSERT INTO container_event ({_COLUMNS}) VALUES ({marks})", rows)
 
 
 # --- declarations -----------------------------------------------------------------------------------------
@@ -259,20 +172,20 @@ def ingest_declarations(
 
 def _declarations(
     *, session: Session, records: Iterable[RawRecord], source: str
-) -> tuple[Reconciliation, list[_Bad]]:
+) -> tuple[Reconciliation, list[Refused]]:
     recon = Reconciliation("declarations", source)
-    bad: list[_Bad] = []
+    bad: list[Refused] = []
     latest: dict[str, decl.ValidDeclaration] = {}
     now = utcnow()
     for rec in records:
         recon.received += 1
         if rec.error is not None:
-            bad.append(_Bad(rec, rec.error))
+            bad.append(Refused.of(rec, rec.error))
             continue
         try:
             valid = decl.validate(rec.parsed, now=now)
         except Invalid as exc:
-            bad.append(_Bad(rec, str(exc)))
+            bad.append(Refused.of(rec, str(exc)))
             continue
         ref = valid.row["reference"]
         prior = latest.get(ref)
@@ -356,7 +269,7 @@ def _upsert_parties(session: Session, valid: Iterable[decl.ValidDeclaration]) ->
 # --- quarantine, audit, runs ------------------------------------------------------------------------------
 
 
-def _quarantine(session: Session, kind: str, source: str, bad: list[_Bad], recon: Reconciliation) -> None:
+def _quarantine(session: Session, kind: str, source: str, bad: list[Refused], recon: Reconciliation) -> None:
     recon.quarantined += len(bad)
     if not bad:
         return
@@ -365,11 +278,9 @@ def _quarantine(session: Session, kind: str, source: str, bad: list[_Bad], recon
         {
             "kind": kind,
             "source": source[:300],
-            "locator": b.record.locator[:64],
-            "raw": b.record.raw_text[:RAW_LIMIT],
-            "raw_size": b.record.raw_size
-            if b.record.raw_size is not None
-            else len(b.record.raw_text.encode()),
+            "locator": b.locator[:64],
+            "raw": b.raw[:RAW_LIMIT],
+            "raw_size": b.raw_size if b.raw_size is not None else len(b.raw.encode()),
             "reason": b.reason,
             "status": "open",
             "received_at": now,
@@ -381,9 +292,7 @@ def _quarantine(session: Session, kind: str, source: str, bad: list[_Bad], recon
         insert(QuarantinedRecord).returning(QuarantinedRecord.id, sort_by_parameter_order=True), rows
     ).all()
     room = recon.max_problems - len(recon.problems)
-    recon.problems.extend(
-        Problem(b.record.locator, b.reason, i) for b, i in list(zip(bad, ids, strict=True))[:room]
-    )
+    recon.problems.extend(Problem(b.locator, b.reason, i) for b, i in list(zip(bad, ids, strict=True))[:room])
 
 
 def _audit_batch(session: Session, actor: Principal, recon: Reconciliation) -> None:
@@ -488,9 +397,8 @@ def retry_quarantined(
             raise ValidationFailed(f"records of kind {item.kind!r} are not retried here")
         actor.require(permission)
         if item.kind == "event":
-            recon, bad, rows = _events(
-                session=session, records=[rec], source=item.source, state=SequenceState()
-            )
+            prepared = prepare_events([rec], source=item.source, now=utcnow(), dialect=_dialect(session))
+            recon, bad, rows = _check_stored(session, prepared, SequenceState())
             _insert_events(session, rows)
         else:
             recon, bad = _declarations(session=session, records=[rec], source=item.source)
