@@ -16,6 +16,8 @@ from mainport.identity.models import OrgKind, Role, User
 from mainport.identity.principal import system_principal
 
 app = typer.Typer(help="Users and API tokens.", no_args_is_help=True)
+# `mainport token create|list|revoke`: the same service, under the name operators look for.
+token_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
 console = Console()
 
 
@@ -53,6 +55,7 @@ def create(
         console.print(f"created user [bold]{user.username}[/bold] ({role.value}) in {organisation.code}")
 
 
+@token_app.command("create")
 @app.command("token")
 def token(
     username: str,
@@ -77,3 +80,27 @@ def list_users() -> None:
                 u.username, u.role.value, u.organisation.code, u.organisation.kind.value, str(u.active)
             )
     console.print(table)
+
+
+@token_app.command("list")
+def list_tokens(username: str) -> None:
+    """Tokens of USERNAME (prefix, name, expiry, last use); the secret itself is never stored."""
+    with session_scope(get_session_factory()) as session:
+        table = Table("id", "prefix", "name", "expires", "revoked", "last used")
+        for t in service.list_tokens(session=session, actor=system_principal(), username=username):
+            table.add_row(
+                str(t.id),
+                t.prefix,
+                t.name,
+                str(t.expires_at or "never"),
+                str(t.revoked_at or ""),
+                str(t.last_used_at or ""),
+            )
+    console.print(table)
+
+
+@token_app.command("revoke")
+def revoke_token(token_id: int) -> None:
+    with session_scope(get_session_factory()) as session:
+        service.revoke_token(session=session, actor=system_principal(), token_id=token_id)
+    console.print(f"token {token_id} revoked")

@@ -155,6 +155,25 @@ def create_token(
     return token, plain
 
 
+def list_tokens(*, session: Session, actor: Principal, username: str) -> list[ApiToken]:
+    actor.require("users:admin")
+    user = get_user_by_name(session=session, username=username)
+    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)))
+
+
+def revoke_token(*, session: Session, actor: Principal, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"no token {token_id}")
+    if token.user_id != actor.user_id:
+        actor.require("users:admin")
+    token.revoked_at = token.revoked_at or utcnow()
+    audit.record(
+        session=session, actor=actor, action="token.revoke", entity_type="api_token", entity_id=str(token_id)
+    )
+    return token
+
+
 def authenticate_token(*, session: Session, plain: str, now: datetime | None = None) -> User:
     now = now or utcnow()
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(plain)))
