@@ -1,4 +1,4 @@
-"""`mainport user create`, `mainport token create|list|revoke`, `mainport audit verify` on a real database file."""
+"""`mainport user create`, `token create|list|revoke` and `audit verify` on a real database file."""
 
 from __future__ import annotations
 
