@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, BackgroundTasks, Request
 
 from mainport import flows
 from mainport.api.deps import CurrentUser, SessionDep
-from mainport.custody import release, seals, service
+from mainport.custody import gate, release, seals, service
 from mainport.custody.models import CustodyPlan
 from mainport.custody.schemas import (
     BoardRowOut,
@@ -29,8 +27,6 @@ from mainport.custody.schemas import (
     TelemetryOut,
     VerifyOut,
 )
-from mainport.errors import NotAuthenticated
-from mainport.identity import service as identity
 from mainport.identity.principal import Principal
 
 router = APIRouter(tags=["custody"])
@@ -130,21 +126,14 @@ def lookup(container_number: str, session: SessionDep, principal: CurrentUser) -
     return [RightOut.model_validate(r) for r in rights]
 
 
-def gate_principal(request: Request, session: SessionDep) -> Principal:
-    """The gate API is machine to machine: bearer tokens only. A plain ``def``, so the token lookup runs in
-    the thread pool; ``api.deps.resolve_principal`` is async and would query the database on the event loop,
-    which stalls a worker under load (see docs/custody.md, Benchmark)."""
-    auth = request.headers.get("authorization", "")
-    if not auth.lower().startswith("bearer "):
-        raise NotAuthenticated("the gate API takes a bearer token")
-    user = identity.authenticate_token(session=session, plain=auth[7:].strip())
-    return identity.principal_for(user)
-
-
-GatePrincipal = Annotated[Principal, Depends(gate_principal)]
-
-
 @router.post("/gate/check", response_model=GateCheckOut)
-def gate_check(body: GateCheckIn, session: SessionDep, principal: GatePrincipal) -> GateCheckOut:
-    answer = release.gate_check(session=session, actor=principal, **body.model_dump())
+def gate_check(body: GateCheckIn, request: Request, background: BackgroundTasks) -> GateCheckOut:
+    """Machine to machine, bearer tokens only; the lean path of ``custody.gate`` (no request session).
+    A plain ``def``: database waits run in the thread pool, never on the event loop. A refusal's fraud alert
+    is raised right after the answer is sent (the decision is stored before the answer)."""
+    factory = request.app.state.session_factory
+    principal = gate.principal_for_bearer(factory, request.headers.get("authorization", ""))
+    answer, alert = gate.check(factory=factory, actor=principal, **body.model_dump())
+    if alert is not None:
+        background.add_task(alert)
     return GateCheckOut(allowed=answer.allowed, reason=answer.reason, decision_id=answer.decision_id)

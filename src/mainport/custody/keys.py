@@ -69,11 +69,19 @@ _PUBLIC: dict[str, tuple[Ed25519PublicKey, float]] = {}
 PUBLIC_TTL_S = 30.0
 
 
-def public_key(session: Session, kid: str) -> Ed25519PublicKey | None:
-    """The verifying key for ``kid``; None when unknown or retired."""
+def cached_public_key(kid: str) -> Ed25519PublicKey | None:
+    """The verifying key for ``kid`` if this process checked it within the TTL (no database needed)."""
     cached = _PUBLIC.get(kid)
     if cached is not None and time.monotonic() - cached[1] < PUBLIC_TTL_S:
         return cached[0]
+    return None
+
+
+def public_key(session: Session, kid: str) -> Ed25519PublicKey | None:
+    """The verifying key for ``kid``; None when unknown or retired."""
+    cached = cached_public_key(kid)
+    if cached is not None:
+        return cached
     key = session.scalar(select(ReleaseKey).where(ReleaseKey.kid == kid, ReleaseKey.retired_at.is_(None)))
     if key is None:
         _PUBLIC.pop(kid, None)
