@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, BackgroundTasks, Request
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Request
 
 from mainport import flows
 from mainport.api.deps import CurrentUser, SessionDep
@@ -126,13 +128,25 @@ def lookup(container_number: str, session: SessionDep, principal: CurrentUser) -
     return [RightOut.model_validate(r) for r in rights]
 
 
+def gate_principal(request: Request) -> Principal:
+    """Bearer only, cached briefly (custody.gate); a dependency, so an unknown caller gets 401 before the
+    body is even validated."""
+    return gate.principal_for_bearer(
+        request.app.state.session_factory, request.headers.get("authorization", "")
+    )
+
+
 @router.post("/gate/check", response_model=GateCheckOut)
-def gate_check(body: GateCheckIn, request: Request, background: BackgroundTasks) -> GateCheckOut:
+def gate_check(
+    body: GateCheckIn,
+    request: Request,
+    background: BackgroundTasks,
+    principal: Annotated[Principal, Depends(gate_principal)],
+) -> GateCheckOut:
     """Machine to machine, bearer tokens only; the lean path of ``custody.gate`` (no request session).
     A plain ``def``: database waits run in the thread pool, never on the event loop. A refusal's fraud alert
     is raised right after the answer is sent (the decision is stored before the answer)."""
     factory = request.app.state.session_factory
-    principal = gate.principal_for_bearer(factory, request.headers.get("authorization", ""))
     answer, alert = gate.check(factory=factory, actor=principal, **body.model_dump())
     if alert is not None:
         background.add_task(alert)
