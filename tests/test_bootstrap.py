@@ -13,7 +13,7 @@ from mainport.database import session_scope
 from mainport.database.runtime import get_engine, get_session_factory
 from mainport.identity.models import User
 from mainport.ingest.models import IngestRun
-from mainport.shipments.models import ContainerEvent, Declaration
+from mainport.shipments.models import Container, ContainerEvent, Declaration
 
 
 @pytest.fixture
@@ -38,6 +38,7 @@ def test_bootstrap_creates_admin_once_and_loads_sample_world(fresh_env: Path) ->
         assert s.scalar(select(func.count()).select_from(User)) == 1
         assert s.scalar(select(func.count()).select_from(Declaration)) > 100
         assert s.scalar(select(func.count()).select_from(ContainerEvent)) > 500
+        assert s.scalar(select(func.count()).select_from(Container)) > 100  # the container list is not empty
         runs = s.scalars(select(IngestRun)).all()
         assert runs and all(r.received == r.stored + r.duplicates + r.quarantined for r in runs)
     # The world's ground truth stays on disk, apart from what was ingested.

@@ -12,7 +12,7 @@ from mainport.identity.principal import system_principal
 from mainport.ingest import readers, service
 from mainport.ingest.jobs import ingest_file
 from mainport.ingest.models import IngestRun, QuarantinedRecord
-from mainport.shipments.models import ContainerEvent
+from mainport.shipments.models import Container, ContainerEvent
 from tests.ingest.helpers import event
 
 
@@ -148,3 +148,23 @@ def test_sequence_load_after_departure_is_refused(session: Session) -> None:
     recon = service.ingest_events(session=session, actor=system_principal(), records=recs, source="t")
     assert (recon.stored, recon.quarantined) == (1, 1)
     assert "after the vessel departed" in recon.problems[0].reason
+
+
+def test_containers_are_registered_from_events(
+    session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """Every stored event makes its container known, once (the container list is never empty)."""
+    path = _write_array(tmp_path / "ev.json", [event(i) for i in range(12)])
+    ingest_file(session_factory=session_factory, actor=system_principal(), kind="events", path=path)
+    with session_factory() as s:
+        numbers = set(s.scalars(select(ContainerEvent.equipment_reference)))
+        assert numbers and set(s.scalars(select(Container.number))) == numbers
+    with session_factory() as s:
+        assert service.register_containers(s, dict.fromkeys(numbers)) == 0
+
+
+def test_declaration_fills_a_missing_size_type(session: Session) -> None:
+    assert service.register_containers(session, {"CSQU3054383": None, "MSKU9070323": "45R1"}) == 2
+    assert service.register_containers(session, {"CSQU3054383": "22G1", "MSKU9070323": None}) == 0
+    got = dict(session.execute(select(Container.number, Container.size_type)).all())
+    assert got == {"CSQU3054383": "22G1", "MSKU9070323": "45R1"}

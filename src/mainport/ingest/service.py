@@ -19,6 +19,7 @@ from mainport.ingest.checks import Invalid
 from mainport.ingest.models import IngestRun, QuarantinedRecord
 from mainport.ingest.prepare import (
     CLASSIFIER,
+    EQUIPMENT,
     EVENT_COLUMNS,
     ID,
     EventRow,
@@ -29,7 +30,7 @@ from mainport.ingest.prepare import (
 )
 from mainport.ingest.records import RAW_LIMIT, Problem, RawRecord, Reconciliation
 from mainport.ingest.sequence import SequenceState
-from mainport.shipments.models import ContainerEvent, Declaration, Party
+from mainport.shipments.models import Container, ContainerEvent, Declaration, Party
 
 KINDS = {"declarations": "declaration", "events": "event"}
 PERMISSION = {"declaration": "declarations:write", "event": "events:write"}
@@ -85,6 +86,7 @@ def _dialect(session: Session) -> str:
 
 def _store_events(session: Session, prepared: PreparedEvents, state: SequenceState) -> Reconciliation:
     recon, refused, rows = _check_stored(session, prepared, state)
+    register_containers(session, {r[EQUIPMENT]: None for r in rows if r[EQUIPMENT]})
     _insert_events(session, rows)
     _quarantine(session, "event", prepared.source, refused, recon)
     return recon
@@ -154,6 +156,35 @@ def _insert_events(session: Session, rows: list[EventRow]) -> None:
     conn.exec_driver_sql(f"INSERT INTO container_event ({_COLUMNS}) VALUES ({marks})", rows)
 
 
+def register_containers(session: Session, size_types: dict[str, str | None]) -> int:
+    """Make sure every container number seen in stored events or declarations has its `container` row.
+
+    `first_seen` is when the platform first heard of the box; a known size-type fills a missing one.
+    Returns how many containers were new.
+    """
+    if not size_types:
+        return 0
+    known: dict[str, str | None] = {}
+    for chunk in _chunks(list(size_types)):
+        known.update(
+            session.execute(
+                select(Container.number, Container.size_type).where(Container.number.in_(chunk))
+            ).all()
+        )
+    now = utcnow()
+    new = [
+        {"number": n, "size_type": st, "shipper_owned": False, "first_seen": now}
+        for n, st in size_types.items()
+        if n not in known
+    ]
+    if new:
+        session.execute(insert(Container), new)
+    for number, st in size_types.items():
+        if st and number in known and known[number] is None:
+            session.execute(update(Container).where(Container.number == number).values(size_type=st))
+    return len(new)
+
+
 # --- declarations -----------------------------------------------------------------------------------------
 
 
@@ -219,6 +250,10 @@ def _declarations(
             updates.append(row)
         else:
             recon.duplicates += 1
+    register_containers(
+        session,
+        {r["container_number"]: r["size_type"] for r in [*new_rows, *updates] if r["container_number"]},
+    )
     if new_rows:
         session.execute(insert(Declaration), new_rows)
     for row in updates:
