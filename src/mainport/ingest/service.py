@@ -8,6 +8,8 @@ from typing import Any
 
 import orjson
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from mainport.audit.service import record as audit
@@ -156,33 +158,29 @@ def _insert_events(session: Session, rows: list[EventRow]) -> None:
     conn.exec_driver_sql(f"INSERT INTO container_event ({_COLUMNS}) VALUES ({marks})", rows)
 
 
-def register_containers(session: Session, size_types: dict[str, str | None]) -> int:
+def register_containers(session: Session, size_types: dict[str, str | None]) -> None:
     """Make sure every container number seen in stored events or declarations has its `container` row.
 
-    `first_seen` is when the platform first heard of the box; a known size-type fills a missing one.
-    Returns how many containers were new.
+    One upsert per batch (no read first): `first_seen` is when the platform first heard of the box, and a
+    known size-type fills a missing one but never overwrites another.
     """
     if not size_types:
-        return 0
-    known: dict[str, str | None] = {}
-    for chunk in _chunks(list(size_types)):
-        known.update(
-            session.execute(
-                select(Container.number, Container.size_type).where(Container.number.in_(chunk))
-            ).all()
-        )
+        return
+    dialect = session.get_bind().dialect.name
+    make = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = make(Container)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[Container.number],
+        set_={"size_type": func.coalesce(Container.size_type, stmt.excluded.size_type)},
+    )
     now = utcnow()
-    new = [
-        {"number": n, "size_type": st, "shipper_owned": False, "first_seen": now}
-        for n, st in size_types.items()
-        if n not in known
-    ]
-    if new:
-        session.execute(insert(Container), new)
-    for number, st in size_types.items():
-        if st and number in known and known[number] is None:
-            session.execute(update(Container).where(Container.number == number).values(size_type=st))
-    return len(new)
+    session.execute(
+        stmt,
+        [
+            {"number": n, "size_type": st, "shipper_owned": False, "first_seen": now}
+            for n, st in size_types.items()
+        ],
+    )
 
 
 # --- declarations -----------------------------------------------------------------------------------------
