@@ -44,6 +44,8 @@ class SequenceState:
         self.last_act: dict[str, tuple[datetime, str, str | None]] = {}  # equipment -> (time, code, unlocode)
         self.departures: dict[tuple[str, str | None, str | None], datetime] = {}  # (imo, voyage, L) -> DEPA
         self.vessels_loaded: set[str] = set()
+        # Containers this job has already registered (service.register_containers), so each is upserted once.
+        self.containers_registered: set[str] = set()
 
     def load(self, session: Session, rows: list[EventRow]) -> None:
         """Read the state of the equipment and vessels of these rows (prepare.EventRow) not seen yet."""

@@ -31,7 +31,7 @@ from mainport.ingest.prepare import (
     prepare_events,
 )
 from mainport.ingest.records import RAW_LIMIT, Problem, RawRecord, Reconciliation
-from mainport.ingest.sequence import SequenceState
+from mainport.ingest.sequence import MAX_EQUIPMENT, SequenceState
 from mainport.shipments.models import Container, ContainerEvent, Declaration, Party
 
 KINDS = {"declarations": "declaration", "events": "event"}
@@ -88,7 +88,14 @@ def _dialect(session: Session) -> str:
 
 def _store_events(session: Session, prepared: PreparedEvents, state: SequenceState) -> Reconciliation:
     recon, refused, rows = _check_stored(session, prepared, state)
-    register_containers(session, {r[EQUIPMENT]: None for r in rows if r[EQUIPMENT]})
+    seen = state.containers_registered
+    if len(seen) > MAX_EQUIPMENT:
+        seen.clear()
+    fresh_boxes: dict[str, str | None] = {
+        r[EQUIPMENT]: None for r in rows if r[EQUIPMENT] and r[EQUIPMENT] not in seen
+    }
+    register_containers(session, fresh_boxes)
+    seen.update(fresh_boxes)
     _insert_events(session, rows)
     _quarantine(session, "event", prepared.source, refused, recon)
     return recon
