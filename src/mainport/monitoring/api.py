@@ -8,7 +8,7 @@ from datetime import date
 from typing import Annotated, Any
 
 import pandas as pd
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from mainport.api.deps import CurrentUser, SessionDep
@@ -70,17 +70,23 @@ def _filters(
     return service.make_filters(start, end, hub, freq, period)
 
 
-@router.get("/overview")
-def overview(
-    session: SessionDep,
-    principal: CurrentUser,
+def dashboard_filters(
     hub: HubQuery = None,
     period: Annotated[str | None, Query(max_length=10)] = None,
     start: date | None = None,
     end: date | None = None,
     freq: Annotated[str, Query(max_length=8)] = "week",
-) -> dict[str, Any]:
-    ov = service.overview(session=session, actor=principal, filters=_filters(period, start, end, hub, freq))
+) -> service.Filters:
+    """The dashboard's query filters, shared by the overview, its exports and its charts."""
+    return _filters(period, start, end, hub, freq)
+
+
+FiltersDep = Annotated[service.Filters, Depends(dashboard_filters)]
+
+
+@router.get("/overview")
+def overview(session: SessionDep, principal: CurrentUser, filters: FiltersDep) -> dict[str, Any]:
+    ov = service.overview(session=session, actor=principal, filters=filters)
     body: dict[str, Any] = {name: records(dataset(ov, name)) for name in DATASETS}
     body["previous_totals"] = records(ov.previous_totals)
     body["filters"] = {
@@ -94,17 +100,7 @@ def overview(
 
 
 @router.get("/export/{name}.csv")
-def export_csv(
-    name: str,
-    session: SessionDep,
-    principal: CurrentUser,
-    hub: HubQuery = None,
-    period: Annotated[str | None, Query(max_length=10)] = None,
-    start: date | None = None,
-    end: date | None = None,
-    freq: Annotated[str, Query(max_length=8)] = "week",
-) -> Response:
-    filters = _filters(period, start, end, hub, freq)
+def export_csv(name: str, session: SessionDep, principal: CurrentUser, filters: FiltersDep) -> Response:
     if name == "seizures":
         frame = service.seizure_detail(session=session, actor=principal, filters=filters)
     else:
@@ -123,16 +119,12 @@ def chart_png(
     chart: str,
     session: SessionDep,
     principal: CurrentUser,
-    hub: HubQuery = None,
-    period: Annotated[str | None, Query(max_length=10)] = None,
-    start: date | None = None,
-    end: date | None = None,
-    freq: Annotated[str, Query(max_length=8)] = "week",
+    filters: FiltersDep,
     metric: Annotated[str, Query(max_length=32)] = "kg",
 ) -> Response:
     if chart not in charts.CHARTS:
         raise ValidationFailed(f"unknown chart {chart!r}; known: {', '.join(charts.CHARTS)}")
-    ov = service.overview(session=session, actor=principal, filters=_filters(period, start, end, hub, freq))
+    ov = service.overview(session=session, actor=principal, filters=filters)
     try:
         fig = charts.render(ov, chart, metric)
     except ValueError as exc:
