@@ -119,13 +119,16 @@ def simulate(seed: int, *, shift: bool, enforce: bool = True) -> Run:
 # The world at a scale that runs a few minutes for many seeds on 2 cores; the boost makes enough loads for
 # weekly counts at the small hubs (it changes the dirty ratio, not the mechanics). Burn-in weeks let the
 # organisations' risk estimates settle before the pre-period starts.
-WORLD_SCALE, WORLD_BOOST = 0.02, 150.0
-WORLD_BURN_IN, WORLD_PRE, WORLD_POST = 2, 16, 12
+WORLD_SCALE, WORLD_BOOST = 0.005, 600.0
+# 10 burn-in weeks: the rule policy's first-seen register and the organisations' declaration profiles settle
+# over the first months (Rotterdam's seizure fraction rises from ~0.11 to ~0.17 over about 15 weeks).
+WORLD_BURN_IN, WORLD_PRE, WORLD_POST = 10, 16, 12
 # Seizures show displacement only where the receiving hub inspects: at the default 0.65% Zeeland and the
 # North Sea Canal inspect well under one box a day at this scale, so the smaller hubs get a 3% share in every
 # run kind (shift, null, quiet alike).
 WORLD_BASE_SHARE = {"zeeland_west_brabant": 0.03, "north_sea_canal": 0.03, "schiphol": 0.03}
-WORLD_RAISE = 3.0  # enforcement (inspection capacity share) at the source hub from the change day
+WORLD_RAISE = 3.0  # enforcement (inspection capacity share) at a Dutch source hub from the change day
+WORLD_RAISE_ABROAD = 2.0  # a crackdown at a neighbouring source port: its interdiction probability x2
 WORLD_HUBS = ("rotterdam", "zeeland_west_brabant", "north_sea_canal", "schiphol")
 # Neighbour ports whose authorities' seizure counts monitoring compares with (displacement abroad).
 WORLD_NEIGHBOURS = ("BEANR", "DEHAM")
@@ -134,14 +137,16 @@ MOVED_RATIO = 1.25  # truth: a hub "received" displacement when its loads rose b
 
 
 def world_source(seed: int) -> str:
-    """Mostly Rotterdam; every third seed Schiphol, so the hook is not tuned to one source."""
-    return "schiphol" if seed % 3 == 2 else SOURCE
+    """The source hub rotates: Rotterdam, Antwerp (a crackdown abroad pushing flow into the Dutch hubs, as in
+    2024), Schiphol; so the detector is not tuned to one source."""
+    return ("rotterdam", "BEANR", "schiphol")[seed % 3]
 
 
 def world_run(seed: int, *, shift: bool, enforce: bool = True) -> Run:
     """One mainport.world run, closed loop with the customs-like rule policy.
 
-    shift: enforcement x WORLD_RAISE at the source hub on a known day and organisations adapt (displacement is
+    shift: enforcement x WORLD_RAISE at the source hub on a known day (Antwerp: interdiction x
+      WORLD_RAISE_ABROAD) and organisations adapt (displacement is
       emergent: they re-plan from seizure news). null (shift=False, enforce=True): the same enforcement rise
       but adaptation off, so nothing moves. quiet (enforce=False): nothing changes.
     The detector gets, per week and hub, product-visible records only (mainport.monitoring.indicators):
@@ -152,14 +157,20 @@ def world_run(seed: int, *, shift: bool, enforce: bool = True) -> Run:
     """
     from mainport.monitoring import indicators
     from mainport.world import RiskRulePolicy, World, WorldConfig, visible
-    from mainport.world.config import CAPACITY_SHARE, NEIGHBOUR_HUBS
+    from mainport.world.config import CAPACITY_SHARE, NEIGHBOUR_HUBS, NEIGHBOUR_INTERDICTION
 
     source = world_source(seed)
     weeks = WORLD_BURN_IN + WORLD_PRE + WORLD_POST
     change_day = (WORLD_BURN_IN + WORLD_PRE) * 7
     shares = {**CAPACITY_SHARE, **WORLD_BASE_SHARE}
+    abroad = source in NEIGHBOUR_HUBS
     schedule: dict[str, tuple[tuple[int, float], ...]] = (
-        {source: ((change_day, shares[source] * WORLD_RAISE),)} if enforce else {}
+        {source: ((change_day, shares[source] * WORLD_RAISE),)} if enforce and not abroad else {}
+    )
+    crackdown: dict[str, tuple[tuple[int, float], ...]] = (
+        {source: ((change_day, NEIGHBOUR_INTERDICTION[source] * WORLD_RAISE_ABROAD),)}
+        if enforce and abroad
+        else {}
     )
     config = WorldConfig(
         days=weeks * 7,
@@ -169,6 +180,7 @@ def world_run(seed: int, *, shift: bool, enforce: bool = True) -> Run:
         adaptation_rate=0.15 if (shift or not enforce) else 0.0,
         capacity_share=shares,
         capacity_schedule=schedule,
+        interdiction_schedule=crackdown,
     )
     world = World(config)
     policy = RiskRulePolicy(seed=seed)
@@ -176,7 +188,7 @@ def world_run(seed: int, *, shift: bool, enforce: bool = True) -> Run:
     hubs = (*WORLD_HUBS, *WORLD_NEIGHBOURS)
     col = {h: i for i, h in enumerate(hubs)}
     counts = {s: np.zeros((weeks, len(hubs))) for s in (*indicators.SIGNALS, "inspections", "loads")}
-    abroad = np.zeros(weeks)
+    elsewhere = np.zeros(weeks)
 
     def add(signal: str, w: int, per_hub: dict[str, int]) -> None:
         for hub, n in per_hub.items():
@@ -195,7 +207,7 @@ def world_run(seed: int, *, shift: bool, enforce: bool = True) -> Run:
             if a.hub in col:
                 counts["loads"][w, col[a.hub]] += 1
             if a.hub in NEIGHBOUR_HUBS:
-                abroad[w] += 1
+                elsewhere[w] += 1
     index = pd.date_range("2024-03-04", periods=weeks, freq="7D")[WORLD_BURN_IN:]
     keep = slice(WORLD_BURN_IN, None)
     pre, post = slice(0, WORLD_PRE), slice(WORLD_PRE, None)
@@ -220,7 +232,7 @@ def world_run(seed: int, *, shift: bool, enforce: bool = True) -> Run:
     run.signals = signals
     run.moved = set(moved) if shift else set()
     run.load_ratio = {h: round(float(ratio[col[h]]), 2) for h in hubs}
-    ab = abroad[keep]
+    ab = elsewhere[keep]
     run.load_ratio["abroad"] = round(float(ab[post].mean() / max(ab[pre].mean(), 1e-9)), 2)
     return run
 
@@ -476,9 +488,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(
                 f"Validation on {label} (scale {WORLD_SCALE}, boost {WORLD_BOOST}): "
-                f"enforcement x{WORLD_RAISE} "
-                f"at week {WORLD_PRE} after {WORLD_BURN_IN} burn-in weeks at Rotterdam (Schiphol every 3rd "
-                f"seed); signal: {args.signal} per hub (Dutch + Antwerp, Hamburg); "
+                f"at week {WORLD_PRE} after {WORLD_BURN_IN} burn-in weeks the source's enforcement rises: "
+                f"Rotterdam or Schiphol scanning x{WORLD_RAISE}, "
+                f"or Antwerp's interdiction x{WORLD_RAISE_ABROAD} "
+                f"(source by seed mod 3); signal: {args.signal} per hub (Dutch + Antwerp, Hamburg); "
                 f"flag within {args.within} weeks; z threshold calibrated on {args.calibration} null+quiet "
                 f"seed pairs from {CALIBRATION_SEED0}"
             )

@@ -1,13 +1,15 @@
 """Calibration of the synthetic world against public figures (evaluation code: reads the world's truth).
 
-    .venv/bin/python benchmarks/world_calibration.py            # 365 days, scale 0.05, boost 10 (~2 min)
-    .venv/bin/python benchmarks/world_calibration.py --quick    # 56 days, scale 0.02
+    .venv/bin/python benchmarks/world_calibration.py          # 365 d x 3 seeds, scale 0.03, boost 30, ~3 min
+    .venv/bin/python benchmarks/world_calibration.py --quick  # 91 days, one seed
 
 Runs `World` in closed loop with the customs-like `RiskRulePolicy` and scales the figures back to full
 volume and one year: units divide by `scale`, seizures by `scale x smuggling_boost`, everything by
 `days / 365`. The boost only raises the number of loads so that a small-scale run has enough of them; it
-does not change load sizes or methods. Public figures: /work/shared/README.md and
-shared/data/seizures/cocaine_seizures_by_port_year.csv (2023). PASS within the stated tolerance, else WARN.
+does not change load sizes or methods; organisations re-plan on news counted in full-volume loads, so it
+does not change how they adapt either. Public figures: ../shared/README.md and
+shared/data/seizures/cocaine_seizures_by_port_year.csv (per port: the range over 2022-2023, the plan's
+years). PASS within the stated tolerance, else WARN.
 """
 
 from __future__ import annotations
@@ -44,16 +46,26 @@ class Row:
     tolerance: str
 
 
-def public_kg(year: int = 2023) -> dict[str, float]:
-    """Public cocaine kg per world hub for `year` from the shared series; a clear error without it."""
+YEARS = (2022, 2023)  # the plan's years; one year alone is a poor yardstick (Vlissingen: 4.0 t, then 11.3 t)
+
+
+def public_kg(years: tuple[int, ...] = YEARS) -> dict[str, tuple[float, float]]:
+    """Public cocaine kg per world hub (and Antwerp): (lowest, highest) over `years` from the shared series.
+
+    A clear error without the shared folder."""
     if not SEIZURE_SERIES.exists():
         raise SystemExit(f"public seizure series not found: {SEIZURE_SERIES} (needs the shared/ folder)")
-    by_port = {}
+    by_port: dict[str, list[float]] = {}
     with SEIZURE_SERIES.open(newline="") as fh:
         for rec in csv.DictReader(fh):
-            if int(rec["year"]) == year:
-                by_port[rec["port"]] = float(rec["cocaine_kg"])
-    return {hub: by_port[port] for hub, port in SERIES_PORT.items() if port in by_port}
+            if int(rec["year"]) in years:
+                by_port.setdefault(rec["port"], []).append(float(rec["cocaine_kg"]))
+    ports = {**SERIES_PORT, "BEANR": "Antwerp"}
+    return {hub: (min(by_port[p]), max(by_port[p])) for hub, p in ports.items() if p in by_port}
+
+
+def within_range(sim: float, low: float, high: float, factor: float = FACTOR) -> bool:
+    return low / factor <= sim <= high * factor
 
 
 def within(sim: float, public: float, factor: float = FACTOR) -> bool:
@@ -182,28 +194,23 @@ def calibration_rows(raw: dict, days: int, scale: float, boost: float) -> list[R
         )
     )
 
-    public = public_kg()
-    for hub, kg_public in public.items():
+    span = f"{YEARS[0]}-{YEARS[-1]}"
+    for hub, (low, high) in public_kg().items():
         kg = sum(s[1] for s in seizures if s[0] == hub) * per_load
+        name = (
+            "Antwerp kg / year (border, fixed rate)"
+            if hub == "BEANR"
+            else f"{SERIES_PORT[hub]} kg / year ({hub})"
+        )
         rows.append(
             Row(
-                f"{SERIES_PORT[hub]} kg / year ({hub})",
+                name,
                 f"{kg:,.0f}",
-                f"{kg_public:,.0f} (2023)",
-                within(kg, kg_public),
-                f"x{FACTOR}",
+                f"{low:,.0f}-{high:,.0f} ({span})",
+                within_range(kg, low, high),
+                f"range x{FACTOR}",
             )
         )
-    ant = sum(s[1] for s in seizures if s[0] == "BEANR") * per_load
-    rows.append(
-        Row(
-            "Antwerp kg / year (border, fixed rate)",
-            f"{ant:,.0f}",
-            "116,000 (2023)",
-            within(ant, 116_000),
-            f"x{FACTOR}",
-        )
-    )
     return rows
 
 
@@ -220,14 +227,14 @@ def render(rows: list[Row]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="91 days at scale 0.05, one seed (~10 s, noisy)")
+    ap.add_argument("--quick", action="store_true", help="91 days, one seed (~15 s, noisy)")
     ap.add_argument("--days", type=int)
     ap.add_argument("--scale", type=float)
-    ap.add_argument("--boost", type=float, default=10.0)
+    ap.add_argument("--boost", type=float, default=30.0)
     ap.add_argument("--seeds", type=int, help="independent runs pooled (default 3, --quick 1)")
     args = ap.parse_args(argv)
     days = args.days or (91 if args.quick else 365)
-    scale = args.scale or 0.05
+    scale = args.scale or 0.03
     seeds = range(1, 1 + (args.seeds or (1 if args.quick else 3)))
     head = f"{days} days x {len(seeds)} seed(s), scale {scale}, smuggling_boost {args.boost}, RiskRulePolicy"
     print(f"world calibration: {head}", file=sys.stderr)

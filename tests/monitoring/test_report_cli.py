@@ -79,7 +79,11 @@ def test_cli_load_public_and_report(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         r = runner.invoke(app, ["report", "--period", "2026-Q7", "--out", str(tmp_path / "x.pdf")])
         assert r.exit_code == 1 and "not YYYY" in r.output
         r = runner.invoke(app, ["waterbed", "--period", "2026"])
-        assert r.exit_code == 0 and "nothing to test" in r.output
+        assert r.exit_code == 0 and "nothing to test" in r.output and "signal: indicators" in r.output
+        r = runner.invoke(app, ["waterbed", "--period", "2026", "--metric", "seizures"])
+        assert r.exit_code == 0 and "signal: seizures" in r.output
+        r = runner.invoke(app, ["waterbed", "--period", "2026", "--metric", "night_lookups"])
+        assert r.exit_code == 1 and "is not one of indicators" in r.output
     finally:
         get_engine().dispose()
         for cached in (get_settings, get_engine, get_session_factory):

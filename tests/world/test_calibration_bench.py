@@ -30,7 +30,9 @@ def test_tiny_run_scales_volumes_back_to_full_size() -> None:
     assert rows["Rotterdam containers / year"].ok, rows["Rotterdam containers / year"]
     assert rows["Share scanned (Rotterdam; sea hubs)"].ok
     assert "Rotterdam kg / year (rotterdam)" in rows
-    assert rows["Rotterdam kg / year (rotterdam)"].public == "45,506 (2023)"  # read from the shared series
+    # read from the shared series: Rotterdam 46,789 kg in 2022 and 45,506 kg in 2023
+    assert rows["Rotterdam kg / year (rotterdam)"].public == "45,506-46,789 (2022-2023)"
+    assert rows["Antwerp kg / year (border, fixed rate)"].public == "109,900-116,000 (2022-2023)"
     table = bench.render(list(rows.values()))
     assert table.count("\n") == len(rows) + 1 and ("PASS" in table)
 
@@ -39,3 +41,5 @@ def test_tolerance_is_a_factor_either_way() -> None:
     bench = _bench()
     assert bench.within(100, 140) and bench.within(200, 140)
     assert not bench.within(90, 140) and not bench.within(220, 140)
+    assert bench.within_range(3000, 4000, 11300) and bench.within_range(16000, 4000, 11300)
+    assert not bench.within_range(2000, 4000, 11300) and not bench.within_range(17500, 4000, 11300)

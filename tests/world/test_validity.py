@@ -159,3 +159,20 @@ def test_telemetry_is_in_dcsa_300_iot_shape(small_world: Path) -> None:
         assert e["eventClassification"]["eventTypeCode"] == "IOT"
         assert e["iotDetails"]["iotEventCode"] in {"DRO", "DRC"}
         assert is_valid_container_number(e["equipmentDetails"]["equipmentReference"])
+
+
+def test_amendments_come_after_the_filing_even_when_a_smuggler_files_late() -> None:
+    # Late filing (just inside the 24 h rule) moved t_filed after an amendment drawn with the trade: ingest
+    # quarantined such declarations ("amended_at before filed_at").
+    from mainport.world import World, WorldConfig
+
+    world = World(WorldConfig(scale=0.01, seed=3, smuggling_boost=1000))
+    amended = 0
+    for day in range(2):
+        world.day_declarations(day)
+        rows = world.state(day).rows
+        has = rows["t_amended"] >= 0
+        amended += int(has.sum())
+        assert (rows["t_amended"][has] > rows["t_filed"][has]).all()
+        world.end_day(day)
+    assert amended > 20

@@ -350,6 +350,8 @@ def judge_opening(
         return None
     channels = _channels(session, container_number, at, ref, channel)
     corroborated = len(channels) >= 2
+    # An e-seal reports that it was broken, not that a door moved: say what the sensor said.
+    what = "e-seal found breached" if channel == "eseal" else "door opened"
     base = 3 if (plan is not None or verdict.position == "at_sea") else 2
     severity = 4 if corroborated else max(1, base - 1)
     return cases.raise_alert(
@@ -360,7 +362,7 @@ def judge_opening(
         container_number=container_number,
         hub=plan.hub if plan else None,
         severity=severity,
-        title=f"{container_number}: door opened {verdict.why}" + ("" if corroborated else " (single signal)"),
+        title=f"{container_number}: {what} {verdict.why}" + ("" if corroborated else " (single signal)"),
         detail={
             "at": at.isoformat(),
             "location": location,

@@ -42,6 +42,12 @@ PERMISSIONS: dict[str, tuple[frozenset[OrgKind] | None, frozenset[Role]]] = {
     "imaging:write": (GOVERNMENT, frozenset({Role.admin, Role.analyst, Role.officer})),
     "custody:read": (None, frozenset(Role)),
     "custody:write": (None, frozenset({Role.admin, Role.analyst, Role.officer})),
+    # Staff look-ups of container data (access logs): who looked up what is insider intelligence.
+    "insider:read": (GOVERNMENT, frozenset({Role.admin, Role.analyst})),
+    "insider:write": (
+        frozenset({OrgKind.customs, OrgKind.terminal, OrgKind.port_authority, OrgKind.airport}),
+        frozenset({Role.admin, Role.analyst}),
+    ),
 }
 
 

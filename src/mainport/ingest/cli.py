@@ -16,7 +16,10 @@ from mainport.identity.principal import Principal, system_principal
 from mainport.ingest.jobs import Kind, ingest_file
 from mainport.ingest.records import Reconciliation
 
-app = typer.Typer(help="Ingest declarations and DCSA events (validated; bad records are quarantined).")
+app = typer.Typer(
+    help="Ingest declarations, DCSA events, access logs, e-seal status, inspections and seizures "
+    "(validated; bad records are quarantined)."
+)
 err = Console(stderr=True)
 
 
@@ -124,3 +127,35 @@ def events(
 ) -> None:
     """Ingest DCSA events (JSON array, {"events": [...]} or JSON Lines)."""
     _run("events", path, as_json, batch_size, as_user, workers)
+
+
+@app.command("access")
+def access(
+    path: FileArg, as_json: JsonOpt = False, batch_size: BatchOpt = 20_000, as_user: UserOpt = None
+) -> None:
+    """Ingest staff look-ups of container data (access logs, JSON Lines)."""
+    _run("access", path, as_json, batch_size, as_user)
+
+
+@app.command("eseal")
+def eseal(
+    path: FileArg, as_json: JsonOpt = False, batch_size: BatchOpt = 20_000, as_user: UserOpt = None
+) -> None:
+    """Ingest e-seal status reports (INTACT/BREACHED on discharge, JSON Lines) into custody telemetry."""
+    _run("eseal", path, as_json, batch_size, as_user)
+
+
+@app.command("inspections")
+def inspections(
+    path: FileArg, as_json: JsonOpt = False, batch_size: BatchOpt = 20_000, as_user: UserOpt = None
+) -> None:
+    """Ingest customs inspections and their results (JSON Lines)."""
+    _run("inspections", path, as_json, batch_size, as_user)
+
+
+@app.command("seizures")
+def seizures(
+    path: FileArg, as_json: JsonOpt = False, batch_size: BatchOpt = 20_000, as_user: UserOpt = None
+) -> None:
+    """Ingest seizures known to the authorities (JSON Lines)."""
+    _run("seizures", path, as_json, batch_size, as_user)

@@ -26,7 +26,8 @@ from mainport.ingest.declarations import REQUIRED
 from mainport.ingest.records import RawRecord, Reconciliation
 from mainport.ingest.sequence import SequenceState
 
-Kind = Literal["declarations", "events"]
+Kind = Literal["declarations", "events", "access", "eseal", "inspections", "seizures"]
+KINDS: tuple[Kind, ...] = ("declarations", "events", "access", "eseal", "inspections", "seizures")
 Progress = Callable[[int], None]
 
 # Below this a reader process costs more to start (~1 s: a fresh interpreter) than it saves (~25 us/event).
@@ -80,6 +81,8 @@ def ingest_file(
         workers = choose_workers(kind, path)
     if workers not in (0, 1) or (workers and kind != "events"):
         raise ValueError(f"workers must be 0 or 1 (1 for events files only), not {workers}")
+    if kind not in KINDS:
+        raise ValueError(f"unknown ingest kind {kind!r}; known: {', '.join(KINDS)}")
     source = str(path)
     started = time.perf_counter()
     with session_scope(session_factory) as session:
@@ -110,14 +113,20 @@ def _in_process(
     source = str(path)
     if kind == "events":
         records = readers.read_events(path, progress=progress)
-    else:
+    elif kind == "declarations":
         records = readers.read_declarations(path, required=REQUIRED, progress=progress)
+    else:
+        records = readers.read_feed(path, progress=progress)
     state = SequenceState()
     for batch in _batches(iter(records), batch_size):
         with session_scope(session_factory) as session:
             if kind == "events":
                 recon = service.ingest_events(
                     session=session, actor=actor, records=batch, source=source, state=state
+                )
+            elif kind != "declarations":
+                recon = service.ingest_feed(
+                    session=session, actor=actor, kind=kind, records=batch, source=source, run_id=total.run_id
                 )
             else:
                 recon = service.ingest_declarations(

@@ -236,10 +236,20 @@ def _array(f: IO[str], buf: str, pos: int, closing: str = "]") -> Iterator[RawRe
     eof = False
     want = CHUNK
     loads, decode_error = orjson.loads, orjson.JSONDecodeError
+    # Up to here (characters from the start) the exact decoder goes on alone: the end of a line on which the
+    # fast path failed, or of a buffer of one long line. Without it a whole array on ONE line (as
+    # `json.dumps` / `orjson.dumps` write it) would be read whole, and both the search for its end and orjson
+    # would go over the rest of the file again for every element: quadratic.
+    slow_until = -1
+    newline = -1
     while True:
         pos = _WS.match(buf, pos).end()  # type: ignore[union-attr]
-        newline = buf.find("\n", pos)
-        if (newline < 0 or pos >= len(buf) - 1) and not eof:
+        slow = offset + pos < slow_until
+        if not slow:
+            newline = buf.find("\n", pos)
+            if newline < 0 and not eof and len(buf) - pos >= CHUNK:
+                slow_until, slow = offset + len(buf), True  # a long line: decode it exactly as it comes
+        if not eof and (pos >= len(buf) - 1 or (newline < 0 and not slow)):
             more = f.read(want)
             if newline < 0 and pos < len(buf) - 1:
                 want *= 2  # a huge one-line element: grow the reads to keep the attempts logarithmic
@@ -256,17 +266,19 @@ def _array(f: IO[str], buf: str, pos: int, closing: str = "]") -> Iterator[RawRe
             return
         if buf.startswith(closing[0], pos):
             return
-        line = buf[pos : newline if newline >= 0 else len(buf)].rstrip(" \t\r,")
-        try:
-            obj = loads(line)
-        except decode_error:
-            pass
-        else:
-            n += 1
-            want = CHUNK
-            yield _element(f"record {n} at character {offset + pos}", line, obj)
-            pos += len(line)
-            continue
+        if not slow:
+            end = newline if newline >= 0 else len(buf)
+            line = buf[pos:end].rstrip(" \t\r,")
+            try:
+                obj = loads(line)
+            except decode_error:
+                slow_until = offset + end
+            else:
+                n += 1
+                want = CHUNK
+                yield _element(f"record {n} at character {offset + pos}", line, obj)
+                pos += len(line)
+                continue
         try:
             obj, end = _DECODER.raw_decode(buf, pos)
         except json.JSONDecodeError as exc:
@@ -364,3 +376,9 @@ def records_from_objects(items: list[Any], prefix: str = "item") -> Iterator[Raw
             )
         else:
             yield RawRecord(f"{prefix} {i}", shown, item, None, size)
+
+
+def read_feed(path: Path, *, progress: Progress | None = None) -> Iterator[RawRecord]:
+    """Access logs, e-seal status, inspections, seizures: JSON Lines (what the world writes), or a JSON array
+    (or an {"events": [...]} wrapper); streamed like events, with the same handling of malformed input."""
+    return read_events(path, progress=progress)

@@ -17,6 +17,7 @@ from mainport.database import utcnow
 from mainport.errors import NotFound, ValidationFailed
 from mainport.identity.principal import Principal
 from mainport.ingest import declarations as decl
+from mainport.ingest import feeds
 from mainport.ingest.checks import Invalid
 from mainport.ingest.models import IngestRun, QuarantinedRecord
 from mainport.ingest.prepare import (
@@ -34,8 +35,20 @@ from mainport.ingest.records import RAW_LIMIT, Problem, RawRecord, Reconciliatio
 from mainport.ingest.sequence import MAX_EQUIPMENT, SequenceState
 from mainport.shipments.models import Container, ContainerEvent, Declaration, Party
 
-KINDS = {"declarations": "declaration", "events": "event"}
-PERMISSION = {"declaration": "declarations:write", "event": "events:write"}
+# Job kind -> quarantine kind of the smaller feeds (`feeds.py`): stored through their domains' services.
+FEED_KINDS = {"access": "access", "eseal": "eseal", "inspections": "inspection", "seizures": "seizure"}
+FEED_OF = {q: k for k, q in FEED_KINDS.items()}
+KINDS = {"declarations": "declaration", "events": "event", **FEED_KINDS}
+# Quarantine kind -> the permissions its ingest needs (the first is the kind's own).
+PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "declaration": ("declarations:write",),
+    "event": ("events:write",),
+    "access": ("insider:write",),
+    "eseal": ("custody:write", "intel:write"),  # custody judges every breached seal (intelligence)
+    "inspection": ("intel:write",),
+    "seizure": ("intel:write",),
+}
+PERMISSION = {k: p[0] for k, p in PERMISSIONS.items()}
 CE = ContainerEvent.__table__
 DECL = Declaration.__table__
 PARTY = Party.__table__
@@ -306,6 +319,140 @@ def _upsert_parties(session: Session, valid: Iterable[decl.ValidDeclaration]) ->
     return ids
 
 
+# --- access logs, e-seal status, inspections, seizures -----------------------------------------------------
+
+
+def ingest_feed(
+    *,
+    session: Session,
+    actor: Principal,
+    kind: str,
+    records: Iterable[RawRecord],
+    source: str,
+    run_id: int | None = None,
+) -> Reconciliation:
+    """Validate and store one batch of a smaller feed (kind: access | eseal | inspections | seizures).
+
+    Stored through the owning domain: access logs by `insider.service.record_lookups`, e-seal status by
+    `custody.seals.ingest_readings` (SealTelemetry), inspections and seizures by
+    `shipments.service.record_inspections/record_seizures`. One audit entry for the batch.
+    """
+    if kind not in FEED_KINDS:
+        raise ValidationFailed(f"unknown feed kind {kind!r}; known: {', '.join(FEED_KINDS)}")
+    _require(actor, FEED_KINDS[kind])
+    started = time.perf_counter()
+    recon, bad = _feed(session, actor, kind, records, source, run_id)
+    _quarantine(session, FEED_KINDS[kind], source, bad, recon)
+    recon.elapsed_s = time.perf_counter() - started
+    _audit_batch(session, actor, recon)
+    return recon
+
+
+def _require(actor: Principal, qkind: str) -> None:
+    for permission in PERMISSIONS[qkind]:
+        actor.require(permission)
+
+
+def _feed(
+    session: Session,
+    actor: Principal,
+    kind: str,
+    records: Iterable[RawRecord],
+    source: str,
+    run_id: int | None,
+) -> tuple[Reconciliation, list[Refused]]:
+    recon = Reconciliation(kind, source)
+    validate = feeds.VALIDATORS[kind]
+    now = utcnow()
+    bad: list[Refused] = []
+    rows: list[dict[str, Any]] = []
+    recs: list[RawRecord] = []
+    seen: set[object] = set()
+    for rec in records:
+        recon.received += 1
+        if rec.error is not None:
+            bad.append(Refused.of(rec, rec.error))
+            continue
+        try:
+            row = validate(rec.parsed, now=now)
+        except Invalid as exc:
+            bad.append(Refused.of(rec, str(exc)))
+            continue
+        identity = feeds.identity(kind, row)
+        if identity in seen:
+            recon.duplicates += 1  # the same record again in this batch
+            continue
+        seen.add(identity)
+        rows.append(row)
+        recs.append(rec)
+    if kind in ("inspections", "seizures"):
+        rows = _resolve_references(session, rows, recs, bad)
+    if not rows:
+        return recon, bad
+    register_containers(session, {r["container_number"]: None for r in rows if r["container_number"]})
+    if kind == "access":
+        from mainport.insider.service import record_lookups
+
+        stored, duplicates = record_lookups(
+            session=session, actor=actor, rows=rows, source=source, run_id=run_id
+        )
+    elif kind == "eseal":
+        from mainport.custody.seals import ingest_readings
+
+        stored, duplicates, _alerts = ingest_readings(
+            session=session, actor=actor, readings=rows, source=source
+        )
+    elif kind == "inspections":
+        from mainport.shipments.service import record_inspections
+
+        stored, duplicates = record_inspections(session=session, actor=actor, rows=rows, source=source)
+    else:
+        from mainport.shipments.service import record_seizures
+
+        stored, duplicates = record_seizures(session=session, actor=actor, rows=rows, source=source)
+    recon.stored += stored
+    recon.duplicates += duplicates
+    return recon, bad
+
+
+def _resolve_references(
+    session: Session, rows: list[dict[str, Any]], recs: list[RawRecord], bad: list[Refused]
+) -> list[dict[str, Any]]:
+    """Link inspections and seizures to the stored declaration they name (refused when there is none, or
+    when it is for another container); a missing container number is taken from the declaration."""
+    refs = sorted({r["reference"] for r in rows if r["reference"]})
+    found: dict[str, tuple[int, str | None]] = {}
+    for chunk in _chunks(refs):
+        for ref, id_, number in session.execute(
+            select(DECL.c.reference, DECL.c.id, DECL.c.container_number).where(DECL.c.reference.in_(chunk))
+        ):
+            found[ref] = (id_, number)
+    kept = []
+    for row, rec in zip(rows, recs, strict=True):
+        row["declaration_id"] = None
+        ref = row["reference"]
+        if ref is not None:
+            if ref not in found:
+                bad.append(
+                    Refused.of(rec, f"reference: no declaration on file with this reference (value {ref!r})")
+                )
+                continue
+            decl_id, number = found[ref]
+            if row["container_number"] and number and row["container_number"] != number:
+                bad.append(
+                    Refused.of(
+                        rec,
+                        f"container_number: declaration {ref} is for container {number}"
+                        f" (value {row['container_number']!r})",
+                    )
+                )
+                continue
+            row["declaration_id"] = decl_id
+            row["container_number"] = row["container_number"] or number
+        kept.append(row)
+    return kept
+
+
 # --- quarantine, audit, runs ------------------------------------------------------------------------------
 
 
@@ -347,7 +494,7 @@ def _audit_batch(session: Session, actor: Principal, recon: Reconciliation) -> N
 
 
 def start_run(*, session: Session, actor: Principal, kind: str, source: str) -> int:
-    actor.require(PERMISSION[KINDS[kind]])
+    _require(actor, KINDS[kind])
     run = IngestRun(kind=kind, source=source[:300], actor=actor.username, summary={})
     session.add(run)
     session.flush()
@@ -432,14 +579,15 @@ def retry_quarantined(
     for item in items:
         raw = fixed_raw if fixed_raw is not None else item.raw
         rec = _reparse(f"quarantine {item.id}", raw)
-        permission = PERMISSION.get(item.kind)
-        if permission is None:
+        if item.kind not in PERMISSIONS:
             raise ValidationFailed(f"records of kind {item.kind!r} are not retried here")
-        actor.require(permission)
+        _require(actor, item.kind)
         if item.kind == "event":
             prepared = prepare_events([rec], source=item.source, now=utcnow(), dialect=_dialect(session))
             recon, bad, rows = _check_stored(session, prepared, SequenceState())
             _insert_events(session, rows)
+        elif item.kind in FEED_OF:
+            recon, bad = _feed(session, actor, FEED_OF[item.kind], [rec], item.source, None)
         else:
             recon, bad = _declarations(session=session, records=[rec], source=item.source)
         item.retries += 1

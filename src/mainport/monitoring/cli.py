@@ -82,7 +82,13 @@ def measure(
 @app.command("waterbed")
 def waterbed(
     period: Annotated[str, typer.Option(help="YYYY, YYYY-Qn or YYYY-MM: the data window")],
-    metric: str = "seizures",
+    metric: Annotated[
+        str,
+        typer.Option(
+            help="the detector's signal: 'indicators' (validated: seizures + out-of-hours look-ups + changed "
+            "seals + new-consignee declarations) or one count metric, e.g. 'seizures'"
+        ),
+    ] = service.INDICATORS,
 ) -> None:
     """Test every hub pair after each enforcement change; store and print the flagged displacements."""
     try:
@@ -104,6 +110,7 @@ def waterbed(
             f"{f.ratio_low:.2f}-{f.ratio_high:.2f}",
             f"{f.p_value:.2g}",
         )
+    console.print(f"signal: {metric}")
     console.print(table)
     for f in findings:
         if f.flagged:

@@ -20,7 +20,8 @@ from mainport.reference.countries import SOURCE_COUNTRIES, TRANSIT_COUNTRIES
 
 SIGNALS = ("seizures", "night_lookups", "seal_changes", "new_consignee_source")
 _RISKY = SOURCE_COUNTRIES | TRANSIT_COUNTRIES
-_LOOKUPS = ("position", "release_code", "gate_entry", "baggage_lookup")
+LOOKUP_KINDS = ("position", "release_code", "gate_entry", "baggage_lookup")  # what night_lookups counts
+_LOOKUPS = LOOKUP_KINDS
 
 
 def night_lookups(logs: Iterable[Mapping[str, Any]], *, day_from: int = 6, day_to: int = 22) -> Counter[str]:

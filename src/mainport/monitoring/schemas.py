@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -46,11 +46,29 @@ class SignalOut(BaseModel):
     detected_at: datetime
 
 
+# The detector's signal: "indicators" (validated, default: seizures + out-of-hours look-ups + changed seals +
+# new-consignee declarations per hub and week) or one count metric alone (service.WATERBED_METRICS).
+WaterbedMetric = Literal[
+    "indicators",
+    "declarations",
+    "containers",
+    "scans",
+    "inspections",
+    "hits",
+    "seizures",
+    "kg",
+    "alerts",
+    "alerts_decided",
+    "custody_deviations",
+    "decision_hours",
+]
+
+
 class WaterbedRunIn(BaseModel):
     period: str | None = Field(default=None, max_length=10)
     start: date | None = None
     end: date | None = None
-    metric: str = Field(default="seizures", max_length=32)
+    metric: WaterbedMetric = "indicators"
 
 
 class FindingOut(BaseModel):

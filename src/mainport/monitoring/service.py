@@ -16,7 +16,7 @@ from mainport.cases.models import Alert, Case
 from mainport.errors import ValidationFailed
 from mainport.identity.principal import Principal, system_principal
 from mainport.ingest.models import QuarantinedRecord
-from mainport.monitoring import figures, waterbed
+from mainport.monitoring import figures, indicators, waterbed, weekly
 from mainport.monitoring.models import Measure, PublicSeizureFigure, WaterbedSignal
 from mainport.monitoring.public import packaged_text, read_public_series
 from mainport.reference.nodes import CROSS_CUTTING_BUDGET_EUR_M, NODES, node_for_location
@@ -178,6 +178,29 @@ def seizure_frame(session: Session, f: Filters) -> pd.DataFrame:
     )
     frame["day"] = [t.date().isoformat() for t in frame["seized_at"]]
     return frame
+
+
+def indicator_frames(
+    session: Session, f: Filters, daily: pd.DataFrame | None = None
+) -> dict[str, pd.DataFrame]:
+    """Periods x hubs counts for each displacement indicator (indicators.SIGNALS) over the filters' period and
+    hubs: seizures (from `daily_counts`, or `daily` when given), out-of-hours staff look-ups, seals changed at
+    discharge, and declarations from source/transit countries to new consignees (`weekly`). Counts only."""
+    lo, hi = f.span
+    if daily is None:
+        daily = daily_counts(session, f)
+    seizures = daily[(daily["metric"] == "seizures") & daily["hub"].isin(f.hubs)]
+    extra = pd.DataFrame(
+        weekly.indicator_rows(session, lo, hi, f.hubs), columns=["hub", "day", "metric", "value"]
+    )
+    extra["day"] = pd.to_datetime(extra["day"])
+    parts = [p for p in (seizures, extra) if not p.empty]
+    long = pd.concat(parts, ignore_index=True) if parts else figures.empty_daily()
+    periods = figures.per_period(long, f.freq)
+    for signal in indicators.SIGNALS:
+        if signal not in periods.columns:
+            periods[signal] = 0.0
+    return {s: figures.matrix(periods, s, f.hubs, f.freq, f.start, f.end) for s in indicators.SIGNALS}
 
 
 def _measures_frame(session: Session, start: date, end: date) -> pd.DataFrame:
@@ -432,43 +455,67 @@ def list_measures(*, session: Session, actor: Principal, year: int | None = None
 # --- waterbed detection ---------------------------------------------------------------------------
 
 
+INDICATORS = "indicators"
+# What the detector may run on: the validated combined indicators (default), or one count metric alone.
+WATERBED_METRICS = (INDICATORS, *figures.COUNT_METRICS)
+INDICATORS_LABEL = (
+    "the displacement indicators (seizures + out-of-hours staff look-ups + seals changed at discharge + "
+    "declarations from source/transit countries to new consignees)"
+)
+
+
 def run_waterbed(
     *,
     session: Session,
     actor: Principal,
     filters: Filters,
-    metric: str = "seizures",
+    metric: str = INDICATORS,
     config: waterbed.DetectorConfig | None = None,
 ) -> list[waterbed.Finding]:
     """Test every hub pair after each enforcement change; store the flagged ones as signals (idempotent).
 
-    Changes are the start dates of recorded measures plus steps up in inspections found in the data.
+    metric "indicators" (default) is the signal the detector was validated on (docs/waterbed.md): per hub and
+    period, the sum of the counts in `indicators.SIGNALS`; any count metric (e.g. "seizures") can be chosen
+    instead. Changes are the start dates of recorded measures plus steps up in inspections found in the data.
+
+    Needs monitoring:write only. The indicators include out-of-hours staff look-ups (insider data, normally
+    `insider:read`): they are read here as counts per hub and day and only the summed weekly count per hub is
+    used and returned; no single look-up (who, which box, when) leaves this function or is stored.
     """
     actor.require("monitoring:write")
-    if metric not in figures.COUNT_METRICS:
-        raise ValidationFailed(f"metric {metric!r} is not one of {', '.join(figures.COUNT_METRICS)}")
+    if metric not in WATERBED_METRICS:
+        raise ValidationFailed(f"metric {metric!r} is not one of {', '.join(WATERBED_METRICS)}")
     full = Filters(filters.start, filters.end, HUBS, filters.freq)  # donors need every hub
-    periods = figures.per_period(daily_counts(session, full), full.freq)
-    values = figures.matrix(periods, metric, HUBS, full.freq, full.start, full.end)
+    daily = daily_counts(session, full)
+    periods = figures.per_period(daily, full.freq)
     enforcement = figures.matrix(periods, "inspections", HUBS, full.freq, full.start, full.end)
+    components: dict[str, pd.DataFrame] = {}
+    if metric == INDICATORS:
+        components = indicator_frames(session, full, daily)
+        values = indicators.combine(components)[HUBS]
+        label, unit = INDICATORS_LABEL, "indicator counts"
+    else:
+        values = figures.matrix(periods, metric, HUBS, full.freq, full.start, full.end)
+        label, unit = figures.LABELS[metric].lower(), ("kg" if metric == "kg" else metric)
     changes = waterbed.find_enforcement_rises(enforcement)
     for m in session.scalars(select(Measure).where(Measure.started_on.is_not(None), Measure.hub.in_(HUBS))):
         assert m.started_on is not None
         start = pd.Timestamp(m.started_on).to_period(figures.FREQS[full.freq]).start_time
         if start in values.index:
+            # A measure that starts where a step up in inspections was found is the same change: test once.
+            changes = [c for c in changes if (c.hub, c.start) != (m.hub, start)]
             changes.append(waterbed.EnforcementChange(m.hub, start, note=m.name))
-    unit = "kg" if metric == "kg" else metric
     findings = waterbed.detect(
         values,
         changes,
-        metric=figures.LABELS[metric].lower(),
+        metric=label,
         unit=unit,
         enforcement=enforcement,
         config=config,
     )
     for f in findings:
         if f.flagged and f.target_hub in filters.hubs:
-            _store_signal(session, actor, f, metric)
+            _store_signal(session, actor, f, metric, _component_summary(components, f))
     session.flush()
     record(
         session=session,
@@ -480,6 +527,7 @@ def run_waterbed(
             "start": filters.start,
             "end": filters.end,
             "metric": metric,
+            "signals": list(components) or [metric],
             "changes": len(changes),
             "flagged": sum(f.flagged for f in findings),
         },
@@ -487,7 +535,29 @@ def run_waterbed(
     return findings
 
 
-def _store_signal(session: Session, actor: Principal, f: waterbed.Finding, metric: str) -> None:
+def _component_summary(components: dict[str, pd.DataFrame], f: waterbed.Finding) -> dict[str, Any]:
+    """Per indicator at the target hub: mean per period over the n_pre periods before the change and over the
+    periods the finding used after it (which indicator moved)."""
+    out: dict[str, Any] = {}
+    for signal, frame in components.items():
+        series = frame[f.target_hub]
+        t0 = int(series.index.get_loc(f.change_start))  # type: ignore[arg-type]
+        pre = series.iloc[max(0, t0 - f.n_pre) : t0]
+        post = series.iloc[t0 : t0 + f.periods_used]
+        out[signal] = {
+            "pre_mean": round(float(pre.mean()), 3) if len(pre) else None,
+            "post_mean": round(float(post.mean()), 3) if len(post) else None,
+        }
+    return out
+
+
+def _store_signal(
+    session: Session,
+    actor: Principal,
+    f: waterbed.Finding,
+    metric: str,
+    components: dict[str, Any] | None = None,
+) -> None:
     change_start = pd.Timestamp(str(f.change_start)).date()
     signal = session.scalar(
         select(WaterbedSignal).where(
@@ -519,6 +589,9 @@ def _store_signal(session: Session, actor: Principal, f: waterbed.Finding, metri
         "slope": f.slope,
         "method": f.method,
         "source_rise": f.source_rise,
+        "signal": metric,
+        "signals": list(indicators.SIGNALS) if metric == INDICATORS else [metric],
+        **({"components": components} if components else {}),
     }
 
 

@@ -6,10 +6,11 @@ terminal sees only containers that have passed through its own facility.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, exists, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from mainport.audit import service as audit
@@ -17,7 +18,7 @@ from mainport.errors import NotFound, PermissionDenied
 from mainport.identity.models import OrgKind
 from mainport.identity.principal import Principal
 from mainport.ingest.models import QuarantinedRecord
-from mainport.shipments.models import Container, ContainerEvent, Declaration
+from mainport.shipments.models import Container, ContainerEvent, Declaration, Inspection, Seizure
 
 
 @dataclass
@@ -183,3 +184,155 @@ def container_journey(*, session: Session, actor: Principal, number: str) -> Jou
         detail={"events": len(events), "declarations": len(declarations)},
     )
     return Journey(container=container, events=events, declarations=declarations)
+
+
+# --- inspections and seizures from feeds (ingest) ----------------------------------------------------------
+
+_IN_CHUNK = 2000
+
+
+def _inspection_key(r: Any) -> tuple[Any, ...]:
+    return (r["hub"], r["kind"], r["inspected_at"], r["container_number"], r["declaration_id"])
+
+
+def _seizure_key(r: Any) -> tuple[Any, ...]:
+    return (
+        r["hub"],
+        r["seized_at"],
+        r["drug"],
+        round(r["kg"], 3),
+        r["modus_operandi"],
+        r["container_number"],
+    )
+
+
+def record_inspections(
+    *, session: Session, actor: Principal, rows: Sequence[Mapping[str, Any]], source: str
+) -> tuple[int, int]:
+    """Store inspections reported by customs (validated rows: container_number, declaration_id, hub, kind,
+    inspected_at, result, kg_found); the same inspection (hub, kind, time, container, declaration) already
+    stored or repeated is a duplicate. No seizure is derived: seizures are reported on their own
+    (`record_seizures`). Returns (stored, duplicates)."""
+    actor.require("intel:write")
+    existing: set[tuple[Any, ...]] = set()
+    times = sorted({r["inspected_at"] for r in rows})
+    for i in range(0, len(times), _IN_CHUNK):
+        for found in session.execute(
+            select(
+                Inspection.hub,
+                Inspection.kind,
+                Inspection.inspected_at,
+                Inspection.container_number,
+                Inspection.declaration_id,
+            ).where(Inspection.inspected_at.in_(times[i : i + _IN_CHUNK]))
+        ):
+            existing.add(tuple(found))
+    new = []
+    for r in rows:
+        key = _inspection_key(r)
+        if key in existing:
+            continue
+        existing.add(key)
+        new.append(
+            {
+                "container_number": r["container_number"],
+                "declaration_id": r["declaration_id"],
+                "hub": r["hub"],
+                "kind": r["kind"],
+                "inspected_at": r["inspected_at"],
+                "result": r["result"],
+                "kg_found": r["kg_found"],
+                "recorded_by": actor.username[:64],
+                "notes": r.get("notes") or "",
+            }
+        )
+    if new:
+        session.execute(insert(Inspection), new)
+    audit.record(
+        session=session,
+        actor=actor,
+        action="inspection.record",
+        entity_type="inspection",
+        entity_id=source[:200],
+        detail={"stored": len(new), "duplicates": len(rows) - len(new)},
+    )
+    return len(new), len(rows) - len(new)
+
+
+def record_seizures(
+    *, session: Session, actor: Principal, rows: Sequence[Mapping[str, Any]], source: str
+) -> tuple[int, int]:
+    """Store seizures known to the authorities (validated rows: hub, seized_at, drug, kg, modus_operandi,
+    container_number; optional declaration_id and found_by to link the inspection that found it).
+
+    The same seizure (hub, time, drug, kg, modus operandi, container) already stored or repeated is a
+    duplicate. A seizure found by inspection is linked to the stored 'found' inspection of the same hub,
+    time and declaration (or container). Returns (stored, duplicates)."""
+    actor.require("intel:write")
+    existing: set[tuple[Any, ...]] = set()
+    times = sorted({r["seized_at"] for r in rows})
+    for i in range(0, len(times), _IN_CHUNK):
+        for found in session.execute(
+            select(
+                Seizure.hub,
+                Seizure.seized_at,
+                Seizure.drug,
+                Seizure.kg,
+                Seizure.modus_operandi,
+                Seizure.container_number,
+            ).where(Seizure.seized_at.in_(times[i : i + _IN_CHUNK]))
+        ):
+            existing.add(_seizure_key(found._mapping))
+    links = _found_inspections(session, [r for r in rows if r.get("found_by") == "inspection"])
+    new = []
+    for r in rows:
+        key = _seizure_key(r)
+        if key in existing:
+            continue
+        existing.add(key)
+        new.append(
+            {
+                "inspection_id": links.get((r["hub"], r["seized_at"], r.get("declaration_id")))
+                or links.get((r["hub"], r["seized_at"], r["container_number"])),
+                "hub": r["hub"],
+                "seized_at": r["seized_at"],
+                "drug": r["drug"],
+                "kg": r["kg"],
+                "modus_operandi": r["modus_operandi"],
+                "container_number": r["container_number"],
+            }
+        )
+    if new:
+        session.execute(insert(Seizure), new)
+    audit.record(
+        session=session,
+        actor=actor,
+        action="seizure.record",
+        entity_type="seizure",
+        entity_id=source[:200],
+        detail={"stored": len(new), "duplicates": len(rows) - len(new)},
+    )
+    return len(new), len(rows) - len(new)
+
+
+def _found_inspections(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict[tuple[Any, ...], int]:
+    """(hub, time, declaration id) and (hub, time, container) -> id of a stored 'found' inspection."""
+    out: dict[tuple[Any, ...], int] = {}
+    times = sorted({r["seized_at"] for r in rows})
+    for i in range(0, len(times), _IN_CHUNK):
+        for id_, hub, at, decl_id, number in session.execute(
+            select(
+                Inspection.id,
+                Inspection.hub,
+                Inspection.inspected_at,
+                Inspection.declaration_id,
+                Inspection.container_number,
+            )
+            .where(Inspection.inspected_at.in_(times[i : i + _IN_CHUNK]), Inspection.result == "found")
+            .order_by(Inspection.id)
+        ):
+            if decl_id is not None:
+                out.setdefault((hub, at, decl_id), id_)
+            if number is not None:
+                out.setdefault((hub, at, number), id_)
+    return out

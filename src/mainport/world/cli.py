@@ -56,5 +56,11 @@ def load(directory: Path = typer.Argument(..., help="a folder written by `world 
 
     results = load_world(directory, get_session_factory(), system_principal())
     for kind, rec in results.items():
-        shown = rec if isinstance(rec, list) else {k: v for k, v in rec.summary().items() if k != "problems"}
-        typer.echo(f"{kind}: {shown}")
+        f = rec.summary()
+        typer.echo(
+            f"{kind}: received {f['received']:,} = stored {f['stored']:,} (updated {f['updated']:,})"
+            f" + duplicates {f['duplicates']:,} + quarantined {f['quarantined']:,}"
+            f" - {'balanced' if f['balanced'] else 'NOT balanced'}"
+        )
+        for p in rec.problems[:3]:
+            typer.echo(f"  quarantined #{p.quarantine_id} {p.locator}: {p.reason}")

@@ -38,7 +38,7 @@ NEIGHBOUR_INTERDICTION: dict[str, float] = {"BEANR": 0.25, "DEHAM": 0.12, "FRLEH
 
 # Smuggling attempts per year at scale 1 (all organisations, all inbound hubs); with ~250 kg a load and the
 # interdiction above, the Dutch seizures come out at 40-60 t in >140 consignments (see docs/world.md).
-ATTEMPTS_PER_YEAR = 2300.0
+ATTEMPTS_PER_YEAR = 3700.0
 FLOWER_EXPORT_ATTEMPTS_PER_YEAR = 60.0
 
 
@@ -59,6 +59,8 @@ class WorldConfig:
     # hub -> ((from_day, share), ...): enforcement changes over time (the waterbed experiments).
     capacity_schedule: dict[str, tuple[tuple[int, float], ...]] = field(default_factory=dict)
     neighbour_interdiction: dict[str, float] = field(default_factory=lambda: dict(NEIGHBOUR_INTERDICTION))
+    # neighbour -> ((from_day, probability), ...): a crackdown abroad (e.g. Antwerp 2024), pushing flow to NL.
+    interdiction_schedule: dict[str, tuple[tuple[int, float], ...]] = field(default_factory=dict)
     # Origin ports in the scan-image programme (plan line 2): every container leaving them gets a scan.
     origin_scan_ports: tuple[str, ...] = ("ECGYE",)
     smart_seal_share: float = 0.15  # share of boxes carrying an e-seal that reports door events
@@ -87,6 +89,14 @@ class WorldConfig:
             if day >= from_day:
                 share = new_share
         return share
+
+    def interdiction_on(self, hub: str, day: int) -> float:
+        """A neighbouring port's chance of seizing a load sent there, on `day`."""
+        p = self.neighbour_interdiction.get(hub, 0.1)
+        for from_day, new_p in sorted(self.interdiction_schedule.get(hub, ())):
+            if day >= from_day:
+                p = new_p
+        return p
 
     def units_per_day(self, hub: str) -> float:
         return UNITS_PER_YEAR[hub] / 365.0 * self.scale

@@ -11,6 +11,7 @@ for day in range(84):
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from mainport.world import traces
-from mainport.world.config import CAPACITY_SHARE, DUTCH_HUBS, DUTCH_SEA_HUBS, WorldConfig
+from mainport.world.config import CAPACITY_SHARE, DUTCH_HUBS, DUTCH_SEA_HUBS, NEIGHBOUR_HUBS, WorldConfig
 from mainport.world.enforcement import (
     DECLARATION_COLUMNS,
     DayOutcome,
@@ -32,12 +33,16 @@ from mainport.world.parties import build_party_book
 from mainport.world.smuggling import (
     ALT_LANE,
     ALT_ORIGIN,
+    CONSIGNEE_REPORTS,
     DETECT,
+    HIJACKED_EXTRACTION,
     INSIDER_TERMINAL,
     LATAM_AIRPORTS,
     METHODS_NEEDING_INSIDER,
+    NEIGHBOUR_PRESSURE,
     Attempt,
     Organisation,
+    SeizureNews,
     adapt,
     build_organisations,
     burn,
@@ -45,6 +50,7 @@ from mainport.world.smuggling import (
     front_company,
     is_neighbour,
     pick_weighted,
+    tip_probability,
 )
 from mainport.world.trade import (
     COMMODITIES,
@@ -106,6 +112,10 @@ class World:
         self._epoch0 = int(
             datetime(config.start.year, config.start.month, config.start.day, tzinfo=UTC).timestamp()
         )
+        # What the organisations have heard (the waterbed's memory), starting from what they already knew.
+        self.news = SeizureNews.experienced(config.neighbour_interdiction)
+        self.news.pressure.update({h: config.capacity_share_on(h, 0) for h in DUTCH_HUBS})
+        self.news.inform(self.orgs)
         self._state: DayState | None = None
         self._last_closed = -1
 
@@ -323,6 +333,10 @@ class World:
             if rng.random() < 0.35:  # filed just inside the 24 h rule
                 rows["t_filed"][r] = rows["t_load"][r] - int(rng.integers(24 * HOUR + 600, 30 * HOUR))
                 a.traces.append("late_filing")
+                if 0 <= rows["t_amended"][r] <= rows["t_filed"][r]:
+                    # The amendment drawn with the trade comes after the (now later) filing. No draw here: the
+                    # random streams stay as they were, so runs made before this fix are the same world.
+                    rows["t_amended"][r] = rows["t_filed"][r] + 3 * HOUR
             if rng.random() < 0.3:
                 rows["amendments"][r] = int(rng.integers(1, 4))
                 rows["t_amended"][r] = rows["t_load"][r] + int(rng.integers(HOUR, 3 * DAY))
@@ -411,15 +425,31 @@ class World:
                     burn(orgs[a.org], a.front_party)
         outcome.attempts = len(st.attempts)
         traces.day_traces(self, st, self._rng(day, 6))
-        adapt(self.orgs, [a for a in st.attempts if a.method != "flower_truck"], self.config.adaptation_rate)
+        # Scanning intensity per inbound Dutch hub as insiders see it: the share of the day's boxes pulled.
+        pulled = Counter(str(st.rows["hub"][r]) for r in st.inspected)
+        scanning = {h: pulled[h] / max(outcome.units[h], 1) for h in DUTCH_HUBS if h != "flower_auctions"}
+        # Abroad, scanning is taken to move with the port's interdiction (a crackdown is in the news).
+        for hub in NEIGHBOUR_HUBS:
+            base = self.config.neighbour_interdiction.get(hub, 0.1)
+            scanning[hub] = NEIGHBOUR_PRESSURE * self.config.interdiction_on(hub, day) / base
+        adapt(
+            self.orgs,
+            [a for a in st.attempts if a.method != "flower_truck"],
+            self.config.adaptation_rate,
+            news=self.news,
+            unit=self.config.scale * self.config.smuggling_boost,
+            scanning=scanning,
+        )
         st.closed = True
         self._last_closed = day
         return outcome
 
     def _resolve(self, a: Attempt, rng: np.random.Generator, day: int) -> None:
         if is_neighbour(a.hub):
-            p = self.config.neighbour_interdiction.get(a.hub, 0.1)
+            p = self.config.interdiction_on(a.hub, day)
             a.outcome = "seized_border" if rng.random() < p else "delivered"
+        elif rng.random() < tip_probability(a.kg):
+            a.outcome = "seized_tip"  # intelligence-led: whatever the declaration looked like
         elif a.method == "hull":
             a.outcome = "seized_diver" if rng.random() < 0.06 else "extracted"
         elif a.method == "baggage":
@@ -430,7 +460,12 @@ class World:
             if rng.random() < p_extract:
                 a.outcome = "extracted"
             else:  # left in the box: the consignee finds it when stripping and calls customs
-                a.outcome = "seized_consignee" if rng.random() < 0.6 else "delivered"
+                a.outcome = "seized_consignee" if rng.random() < CONSIGNEE_REPORTS else "delivered"
+        elif a.traits.get("consignee") == "hijacked":  # in a bona fide importer's cargo: must come out first
+            if rng.random() < HIJACKED_EXTRACTION:
+                a.outcome = "extracted"
+            else:
+                a.outcome = "seized_consignee" if rng.random() < CONSIGNEE_REPORTS else "delivered"
         else:
             a.outcome = "delivered"
         if a.outcome.startswith("seized"):

@@ -16,19 +16,17 @@ from mainport.world.enforcement import Policy, RiskRulePolicy
 from mainport.world.engine import World
 from mainport.world.writers import WorldWriter
 
-# What `load_world` feeds to ingest, in order (parties and boxes before the events that refer to them).
+# What `load_world` feeds to ingest, in order: declarations (parties, boxes) and events first, then the
+# feeds that refer to them (inspections name declarations; seizures found by inspection link to inspections).
 # scans/requests.jsonl is a render queue and truth/ is never read.
 INGEST_INPUTS: tuple[tuple[str, str, str], ...] = (
     ("declarations", "declarations", "declarations-*.jsonl"),
     ("events", "events", "events-*.json"),
     ("events", "telemetry", "iot-*.json"),  # DCSA 3.0.0 IOT door events go in as events
-)
-# Product-facing files that ingest does not accept yet (no ingest kind for them): written, not loaded.
-NOT_YET_INGESTED: tuple[tuple[str, str], ...] = (
-    ("access", "access-*.jsonl"),
-    ("telemetry", "eseal-*.jsonl"),
-    ("inspections", "inspections-*.jsonl"),
-    ("seizures", "seizures-*.jsonl"),
+    ("inspections", "inspections", "inspections-*.jsonl"),
+    ("seizures", "seizures", "seizures-*.jsonl"),
+    ("eseal", "telemetry", "eseal-*.jsonl"),
+    ("access", "access", "access-*.jsonl"),
 )
 
 
@@ -97,10 +95,8 @@ def ingest_files(directory: Path | str) -> list[tuple[str, Path]]:
 
 
 def load_world(directory: Path | str, session_factory: Callable[[], Any], actor: Any) -> dict[str, Any]:
-    """Feed every product-facing file to `mainport.ingest.jobs.ingest_file`; returns {kind: reconciliation}.
-
-    Files ingest has no kind for yet are listed under "not_ingested" rather than forced in.
-    """
+    """Feed every product-facing file to `mainport.ingest.jobs.ingest_file`; returns {kind: reconciliation}
+    (one reconciliation per ingest kind, the sum over its files)."""
     try:
         from mainport.ingest.jobs import ingest_file  # the ingest engineer's entry point
     except ModuleNotFoundError as exc:
@@ -119,10 +115,4 @@ def load_world(directory: Path | str, session_factory: Callable[[], Any], actor:
             results[kind].add(rec)
         else:
             results[kind] = rec
-    root = Path(directory)
-    results["not_ingested"] = [
-        str(p.relative_to(root))
-        for folder, pattern in NOT_YET_INGESTED
-        for p in sorted((root / folder).glob(pattern))
-    ]
     return results

@@ -17,7 +17,7 @@ LOAD_KG: dict[str, tuple[float, float]] = {
     "rip_on": (42.0, 0.55),
     "reefer_unit": (55.0, 0.5),
     "structure": (38.0, 0.5),
-    "cargo": (320.0, 1.4),
+    "cargo": (250.0, 1.55),
     "bulk": (900.0, 1.0),
     "hull": (60.0, 0.4),
     "air_cargo": (25.0, 0.7),
@@ -36,24 +36,36 @@ DETECT: dict[str, float] = {
 }
 # Base method preferences at sea (reefer unit most common, then the cargo, shared/README.md).
 SEA_METHODS = {
-    "reefer_unit": 0.36,
-    "cargo": 0.26,
-    "rip_on": 0.22,
-    "structure": 0.08,
+    "reefer_unit": 0.48,
+    "cargo": 0.30,
+    "rip_on": 0.10,
+    "structure": 0.04,
     "hull": 0.04,
     "bulk": 0.04,
 }
 AIR_METHODS = {"air_cargo": 0.5, "baggage": 0.5}
 BASE_HUB_PREF = {
-    "rotterdam": 0.30,
-    "zeeland_west_brabant": 0.07,
-    "north_sea_canal": 0.03,
-    "schiphol": 0.05,
-    "BEANR": 0.40,
-    "DEHAM": 0.09,
-    "FRLEH": 0.04,
-    "ESALG": 0.02,
+    "rotterdam": 0.325,
+    "zeeland_west_brabant": 0.25,
+    "north_sea_canal": 0.053,
+    "schiphol": 0.5,
+    "BEANR": 1.45,
+    "DEHAM": 0.225,
+    "FRLEH": 0.2,
+    "ESALG": 0.1,
 }
+# The chance an organisation can work through a hub (organisation_hubs); others weigh OTHER_HUB of their base.
+ORG_REACH = {
+    "rotterdam": 0.8,
+    "zeeland_west_brabant": 0.4,
+    "north_sea_canal": 0.15,
+    "schiphol": 0.3,
+    "BEANR": 0.8,
+    "DEHAM": 0.4,
+    "FRLEH": 0.2,
+    "ESALG": 0.2,
+}
+OTHER_HUB = 0.03
 # Cover loads front companies declare (the risk headings of reference.hs).
 COVERS = (
     "bananas",
@@ -70,6 +82,11 @@ COVERS = (
 METHODS_NEEDING_INSIDER = ("rip_on", "reefer_unit", "structure")
 LATAM_AIRPORTS = ("COBOG", "PELIM", "BRGRU", "CWCUR", "SRPBM", "BOVVI")
 PRIOR_RISK = 0.1
+# Intelligence-led seizures at the Dutch hubs: TIP_RATE x (kg / 100) ** 0.3, at most TIP_MAX (docs/world.md).
+TIP_RATE, TIP_MAX = 0.025, 0.2
+# A cargo load consigned to a hijacked importer must be taken out before the importer unpacks it: the crew
+# manages that this often, otherwise the importer finds it and calls customs (CONSIGNEE_REPORTS of the time).
+HIJACKED_EXTRACTION, CONSIGNEE_REPORTS = 0.7, 0.6
 
 # Declaration traits an organisation varies per load and a risk analyst (or model) sees in the declaration.
 # Organisations keep a risk per (kind, value) learned from which of the loads customs PULLED (docs/world.md).
@@ -176,10 +193,9 @@ class Attempt:
     insider: str = ""
     front_party: int = -1
     position: str = ""
-    outcome: str = (
-        "pending"  # seized_inspection | seized_consignee | seized_diver | seized_border | extracted
-    )
+    # pending | seized_inspection | seized_consignee | seized_diver | seized_tip | seized_border | extracted
     # | delivered
+    outcome: str = "pending"
     kg_found: float = 0.0
     traces: list[str] = field(default_factory=list)
     # What the declaration shows of the load's route and papers (TRAIT_KINDS), and whether customs pulled it.
@@ -191,9 +207,29 @@ class Attempt:
         return self.outcome.startswith("seized")
 
 
+def tip_probability(kg: float) -> float:
+    """Chance that intelligence (intercepted messages, informants, partners abroad) gives a load away before
+    it is delivered: bigger loads involve more people and more talk."""
+    return min(TIP_MAX, TIP_RATE * (kg / 100.0) ** 0.3)
+
+
 def draw_kg(rng: np.random.Generator, method: str) -> float:
     median, sigma = LOAD_KG[method]
     return float(np.clip(round(median * math.exp(sigma * rng.standard_normal()), 1), 2.0, 12_000.0))
+
+
+def organisation_hubs(rng: np.random.Generator) -> dict[str, float]:
+    """An organisation's hub preferences: it works through the hubs it can reach (ORG_REACH: the chance it has
+    contacts, insiders and extraction crews there; at least two); any other hub weighs OTHER_HUB of its base
+    (a route still to set up). So pressure on one hub pushes each organisation to ITS other hubs, not evenly
+    to all: displacement is concentrated, as in the public record (Rotterdam -> Antwerp, Vlissingen)."""
+    while True:
+        own = {h for h in INBOUND_HUBS if rng.random() < ORG_REACH[h]}
+        if len(own) >= 2:
+            break
+    return {
+        h: BASE_HUB_PREF[h] * rng.uniform(0.5, 1.5) * (1.0 if h in own else OTHER_HUB) for h in INBOUND_HUBS
+    }
 
 
 _ORG_HOMES = ("CO", "NL", "NL", "BE", "EC", "AL", "MA", "NL", "BR", "CO")
@@ -214,7 +250,7 @@ def build_organisations(
     sizes = rng.dirichlet(np.full(n, 1.5))
     orgs = []
     for i in range(n):
-        hub_pref = {h: BASE_HUB_PREF[h] * rng.uniform(0.5, 1.5) for h in INBOUND_HUBS}
+        hub_pref = organisation_hubs(rng)
         method_pref = {m: p * rng.uniform(0.75, 1.25) for m, p in {**SEA_METHODS, **AIR_METHODS}.items()}
         insiders = []
         for hub, count in (
@@ -268,31 +304,98 @@ def burn(org: Organisation, party: int) -> None:
             f[1] = 0
 
 
-def adapt(orgs: list[Organisation], attempts: list[Attempt], rate: float) -> None:
-    """The waterbed: every organisation reads the day's seizures per hub and method and re-weights its plans.
+# Strategic re-planning (which hub, which method) is slower than the tactical choices (which box, port,
+# cover): it forgets `adaptation_rate / REPLAN_SLOWDOWN` a day, a memory of about a month at the default rate.
+REPLAN_SLOWDOWN = 5.0
+# Strength of the prior seizure fraction, in full-volume loads: a hub with little news stays near PRIOR_RISK.
+PRIOR_LOADS = 20.0
+DUTCH_PRIOR_RISK = 0.15
+# Scanning intensity is seen directly (insiders see boxes held for the scanner, new scanners are in the news):
+# a hub's perceived risk adds PRESSURE_WEIGHT x its inspection share. At the base 0.65% that is 0.05; tripled
+# scanning adds 0.1, as much as a tenth more loads seized.
+PRESSURE_WEIGHT = 8.0
+# Neighbouring ports' scanning is not simulated: taken as the Dutch base share x interdiction / its base.
+NEIGHBOUR_PRESSURE = 0.0065
 
-    Risk is an exponentially weighted seizure fraction; `rate` is the weight of one day's news.
+
+@dataclass
+class SeizureNews:
+    """What all organisations have heard, pooled: per hub and per method the loads sent and seized, and per
+    hub the scanning intensity, each exponentially forgotten. Counts are in full-volume loads (divided by
+    scale x smuggling_boost) so that re-planning behaves the same at every scale."""
+
+    sent: dict[str, float] = field(default_factory=dict)
+    seized: dict[str, float] = field(default_factory=dict)
+    pressure: dict[str, float] = field(default_factory=dict)
+    # What they knew before the run starts (last years' experience), per key; PRIOR_RISK otherwise.
+    prior: dict[str, float] = field(default_factory=dict)
+
+    def fraction(self, key: str) -> float:
+        """Seizure fraction with a prior of PRIOR_LOADS loads at the key's prior."""
+        seized, sent = self.seized.get(key, 0.0), self.sent.get(key, 0.0)
+        return (seized + self.prior.get(key, PRIOR_RISK) * PRIOR_LOADS) / (sent + PRIOR_LOADS)
+
+    @classmethod
+    def experienced(cls, interdiction: dict[str, float]) -> SeizureNews:
+        """News at the start of a run: neighbouring ports at their known interdiction rate, Dutch hubs at
+        DUTCH_PRIOR_RISK (about what a year of the base enforcement seizes), so that a run does not open
+        with weeks of organisations discovering the known."""
+        prior = {f"hub:{h}": interdiction.get(h, PRIOR_RISK) for h in NEIGHBOUR_HUBS}
+        prior.update({f"hub:{h}": DUTCH_PRIOR_RISK for h in INBOUND_HUBS if h not in NEIGHBOUR_HUBS})
+        return cls(prior=prior)
+
+    def inform(self, orgs: list[Organisation]) -> None:
+        """Set every organisation's hub and method risk from the news (pressure: NEIGHBOUR_PRESSURE where
+        nothing was seen yet)."""
+        risk_hub = {
+            h: self.fraction(f"hub:{h}") + PRESSURE_WEIGHT * self.pressure.get(h, NEIGHBOUR_PRESSURE)
+            for h in INBOUND_HUBS
+        }
+        methods = {k.removeprefix("method:") for k in self.sent if k.startswith("method:")}
+        risk_method = {m: self.fraction(f"method:{m}") for m in methods}
+        for org in orgs:
+            org.risk_hub.update(risk_hub)
+            org.risk_method.update(risk_method)
+
+
+def adapt(
+    orgs: list[Organisation],
+    attempts: list[Attempt],
+    rate: float,
+    *,
+    news: SeizureNews | None = None,
+    unit: float = 1.0,
+    scanning: dict[str, float] | None = None,
+) -> None:
+    """The waterbed: organisations read the day's seizures per hub and method (and the scanning intensity per
+    hub) and re-weight their plans.
+
+    Hub and method risk: the pooled seizure fraction of the last weeks (`SeizureNews`, forgotten at
+    `rate / REPLAN_SLOWDOWN` a day) plus, for hubs, PRESSURE_WEIGHT x the perceived inspection share.
+    `unit`: loads per full-volume load (scale x boost). `scanning`: today's inspection share per Dutch hub.
+    Declaration traits adapt faster, from the day's pulled loads (`adapt_traits`).
     """
-    if rate <= 0 or not attempts:
+    if rate <= 0:
         return
-    by_hub: dict[str, list[int]] = {}
-    by_method: dict[str, list[int]] = {}
+    news = news if news is not None else SeizureNews()
+    keep = 1.0 - min(1.0, rate / REPLAN_SLOWDOWN)
+    today: dict[str, list[float]] = {}
     for a in attempts:
-        for key, table in ((a.hub, by_hub), (a.method, by_method)):
-            sent_seized = table.setdefault(key, [0, 0])
-            sent_seized[0] += 1
-            sent_seized[1] += int(a.seized)
-    for org in orgs:
-        for hub, (sent, seized) in by_hub.items():
-            r = org.risk_hub.get(hub, PRIOR_RISK)
-            # More news in a day moves the estimate more (but never past one full step).
-            w = rate * min(1.0, sent / 3.0)
-            org.risk_hub[hub] = r + w * (seized / sent - r)
-        for method, (sent, seized) in by_method.items():
-            r = org.risk_method.get(method, PRIOR_RISK)
-            w = rate * min(1.0, sent / 3.0)
-            org.risk_method[method] = r + w * (seized / sent - r)
-    adapt_traits(orgs, attempts, rate)
+        for key in (f"hub:{a.hub}", f"method:{a.method}"):
+            sent_seized = today.setdefault(key, [0.0, 0.0])
+            sent_seized[0] += 1.0 / unit
+            sent_seized[1] += float(a.seized) / unit
+    for key in set(news.sent) | set(today):
+        sent, seized = today.get(key, (0.0, 0.0))
+        news.sent[key] = keep * news.sent.get(key, 0.0) + sent
+        news.seized[key] = keep * news.seized.get(key, 0.0) + seized
+    for hub in INBOUND_HUBS:
+        seen = (scanning or {}).get(hub, NEIGHBOUR_PRESSURE)
+        before = news.pressure.get(hub, seen)  # first day: what is seen is what was always seen
+        news.pressure[hub] = keep * before + (1.0 - keep) * seen
+    news.inform(orgs)
+    if attempts:
+        adapt_traits(orgs, attempts, rate)
 
 
 def exposure(a: Attempt) -> float:
