@@ -129,33 +129,21 @@ def events(
     _run("events", path, as_json, batch_size, as_user, workers)
 
 
-@app.command("access")
-def access(
-    path: FileArg, as_json: JsonOpt = False, batch_size: BatchOpt = 20_000, as_user: UserOpt = None
-) -> None:
-    """Ingest staff look-ups of container data (access logs, JSON Lines)."""
-    _run("access", path, as_json, batch_size, as_user)
+def _feed_command(kind: Kind, doc: str) -> None:
+    """Register `mainport ingest KIND FILE`: the smaller JSON Lines feeds all take the same options."""
+
+    def command(
+        path: FileArg, as_json: JsonOpt = False, batch_size: BatchOpt = 20_000, as_user: UserOpt = None
+    ) -> None:
+        _run(kind, path, as_json, batch_size, as_user)
+
+    command.__doc__ = doc
+    app.command(kind)(command)
 
 
-@app.command("eseal")
-def eseal(
-    path: FileArg, as_json: JsonOpt = False, batch_size: BatchOpt = 20_000, as_user: UserOpt = None
-) -> None:
-    """Ingest e-seal status reports (INTACT/BREACHED on discharge, JSON Lines) into custody telemetry."""
-    _run("eseal", path, as_json, batch_size, as_user)
-
-
-@app.command("inspections")
-def inspections(
-    path: FileArg, as_json: JsonOpt = False, batch_size: BatchOpt = 20_000, as_user: UserOpt = None
-) -> None:
-    """Ingest customs inspections and their results (JSON Lines)."""
-    _run("inspections", path, as_json, batch_size, as_user)
-
-
-@app.command("seizures")
-def seizures(
-    path: FileArg, as_json: JsonOpt = False, batch_size: BatchOpt = 20_000, as_user: UserOpt = None
-) -> None:
-    """Ingest seizures known to the authorities (JSON Lines)."""
-    _run("seizures", path, as_json, batch_size, as_user)
+_feed_command("access", "Ingest staff look-ups of container data (access logs, JSON Lines).")
+_feed_command(
+    "eseal", "Ingest e-seal status reports (INTACT/BREACHED on discharge, JSON Lines) into custody telemetry."
+)
+_feed_command("inspections", "Ingest customs inspections and their results (JSON Lines).")
+_feed_command("seizures", "Ingest seizures known to the authorities (JSON Lines).")
