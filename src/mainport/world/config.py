@@ -84,19 +84,20 @@ class WorldConfig:
                 raise ValueError(f"unknown declaration format {fmt!r} (jsonl, csv)")
 
     def capacity_share_on(self, hub: str, day: int) -> float:
-        share = self.capacity_share.get(hub, 0.0)
-        for from_day, new_share in sorted(self.capacity_schedule.get(hub, ())):
-            if day >= from_day:
-                share = new_share
-        return share
+        return _on(day, self.capacity_share.get(hub, 0.0), self.capacity_schedule.get(hub, ()))
 
     def interdiction_on(self, hub: str, day: int) -> float:
         """A neighbouring port's chance of seizing a load sent there, on `day`."""
-        p = self.neighbour_interdiction.get(hub, 0.1)
-        for from_day, new_p in sorted(self.interdiction_schedule.get(hub, ())):
-            if day >= from_day:
-                p = new_p
-        return p
+        return _on(day, self.neighbour_interdiction.get(hub, 0.1), self.interdiction_schedule.get(hub, ()))
 
     def units_per_day(self, hub: str) -> float:
         return UNITS_PER_YEAR[hub] / 365.0 * self.scale
+
+
+def _on(day: int, base: float, schedule: tuple[tuple[int, float], ...]) -> float:
+    """The value on `day`: `base`, replaced by each (from_day, value) of the schedule from its day on."""
+    value = base
+    for from_day, new_value in sorted(schedule):
+        if day >= from_day:
+            value = new_value
+    return value
