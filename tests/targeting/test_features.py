@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mainport.targeting.features import FEATURES, build_features
+from mainport.targeting.features import FEATURES, build_features, profile_key
 from mainport.targeting.synthetic import generate
 
 
@@ -157,3 +157,36 @@ def test_routing_given_as_text_or_list_gives_the_same_features(flow) -> None:
     b = build_features(as_text, parties=flow.parties)
     cols = ["routing_source_count", "routing_transit_count", "routing_length", "routing_countries"]
     pd.testing.assert_frame_equal(a[cols], b[cols])
+
+
+def test_per_row_as_of_matches_one_build_per_moment(flow) -> None:
+    """One selection moment per row (a training set rebuilt later) gives each row exactly the features of a
+    build at its own moment; rows without a moment fall back to filing."""
+    decls = flow.declarations.iloc[:200].reset_index(drop=True)
+    outcomes = _outcomes(flow, share=0.6)
+    t = pd.to_datetime(decls["filed_at"], utc=True)
+    moments = t + pd.to_timedelta(np.where(np.arange(len(decls)) % 2 == 0, 3, 9), unit="D")
+    moments[::5] = pd.NaT
+    per_row = build_features(decls, parties=flow.parties, outcomes=outcomes, as_of=moments)
+    for i in [1, 2, 3, 6, 7, 8]:  # moments 9 and 3 days after filing (0, 5, ... have none)
+        one = build_features(
+            decls.iloc[[i]], parties=flow.parties, outcomes=outcomes, history=decls, as_of=moments.iloc[i]
+        )
+        for col in ("consignee_past_inspections", "carrier_past_hits", "consignee_volume_90d"):
+            assert per_row.loc[i, col] == one[col].iloc[0]
+    at_filing = build_features(decls, parties=flow.parties, outcomes=outcomes)
+    none = np.flatnonzero(moments.isna().to_numpy())
+    assert np.array_equal(
+        per_row.loc[none, "carrier_past_hits"].to_numpy(), at_filing.loc[none, "carrier_past_hits"].to_numpy()
+    )
+    assert per_row["carrier_past_inspections"].sum() > at_filing["carrier_past_inspections"].sum()
+
+
+def test_profile_key_names_port_commodity_and_consignee_style(flow) -> None:
+    f = build_features(flow.declarations, parties=flow.parties)
+    key = profile_key(f)
+    parts = key.str.split("|", expand=True)
+    assert (parts[0] == f["place_of_loading"].astype(str)).all()
+    assert (parts[1] == f["commodity_group"].astype(str)).all()
+    assert ((parts[2] == "new") == (f["consignee_age_days"] < 30)).all()
+    assert set(parts[2]) == {"new", "established"}

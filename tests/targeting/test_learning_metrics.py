@@ -7,11 +7,14 @@ import pandas as pd
 import pytest
 
 from mainport.targeting.learning import (
+    clipped_ipw_weights,
     horvitz_thompson_hit_rate,
     ipw_precision_at,
     ipw_weights,
     random_audit_hit_rate,
+    recency_weights,
     should_retrain,
+    training_weights,
     wilson,
 )
 from mainport.targeting.metrics import at_rates
@@ -82,3 +85,28 @@ def test_retraining_schedule() -> None:
     assert not should_retrain(now - timedelta(days=2), now, 500)
     assert should_retrain(now - timedelta(days=8), now, 60)
     assert not should_retrain(now - timedelta(days=8), now, 10)
+
+
+def test_training_weights_methods() -> None:
+    prop = np.array([1.0, 1.0, 0.5, 0.003])
+    assert np.array_equal(training_weights(prop), np.ones(4))  # the default: every revealed label counts once
+    ipw = training_weights(prop, method="ipw")
+    assert np.allclose(ipw, ipw_weights(prop)) and ipw[3] / ipw[0] == pytest.approx(1 / 0.003)
+    clipped = training_weights(prop, method="clipped_ipw", cap=10.0)
+    assert clipped.mean() == pytest.approx(1.0)
+    assert clipped[3] / clipped[0] == pytest.approx(10.0) and clipped[2] / clipped[0] == pytest.approx(2.0)
+    assert np.allclose(clipped, clipped_ipw_weights(prop, cap=10.0))
+    with pytest.raises(ValueError):
+        training_weights(prop, method="bogus")
+    with pytest.raises(ValueError, match="times"):
+        training_weights(prop, half_life_days=28)
+
+
+def test_recency_weights_halve_per_half_life() -> None:
+    now = pd.Timestamp("2025-06-01", tz="UTC")
+    times = pd.Series(
+        [now, now - pd.Timedelta(days=28), now - pd.Timedelta(days=56), now + pd.Timedelta(days=1)]
+    )
+    assert np.allclose(recency_weights(times, now, 28.0), [1.0, 0.5, 0.25, 1.0])
+    w = training_weights(np.ones(4), times=times, now=now, half_life_days=28.0)
+    assert w.mean() == pytest.approx(1.0) and w[1] / w[0] == pytest.approx(0.5)

@@ -45,7 +45,7 @@ def test_selection_records_strategy_reasons_alerts_and_audit(session, principal_
         service.run_selection(session=session, actor=admin, hub="rotterdam", day=TODAY)
 
 
-def test_outcome_flows_back_and_model_trains_with_ipw(session, principal_factory) -> None:
+def test_outcome_flows_back_and_model_trains_on_revealed_labels(session, principal_factory) -> None:
     analyst = principal_factory(role=Role.analyst)
     yesterday = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
     seed_flow(session, n=150, day=yesterday, seed=4)
@@ -79,16 +79,47 @@ def test_outcome_flows_back_and_model_trains_with_ipw(session, principal_factory
             result="not_found",
             kg_found=3.0,
         )
-    ts = service.training_set(session, datetime.now(UTC))
-    assert len(ts.labels) == 60 and ts.weights.max() > ts.weights.min()  # explored items weigh more
+    now = datetime.now(UTC)
+    ts = service.training_set(session, now)
+    # Unweighted by default (learning.py); the propensities are kept, and the explored ones are below 1.
+    assert len(ts.labels) == 60 and (ts.weights == 1.0).all() and ts.weighting == "unweighted"
+    assert ts.propensity is not None and ts.propensity.min() < 1.0
+    # Features as at the selection moment: no declaration's own (later) inspection leaks into them.
+    assert (ts.features["consignee_past_inspections"] == 0).all()
+    clipped = service.training_set(session, now, weighting="clipped_ipw")
+    assert clipped.weights.max() > clipped.weights.min()  # explored items weigh more, at most 10 x
+    assert clipped.weights.max() / clipped.weights.min() == pytest.approx(min(10.0, 1 / ts.propensity.min()))
+    # Scoring as of a later moment sees those inspections (as an analyst would).
+    inspected = set(session.scalars(select(Inspection.declaration_id)))
+    decls = service.declarations_frame(session, service.Declaration.id.in_(inspected))
+    later = now + timedelta(seconds=1)
+    seen = service.feature_frame(session, decls, later, as_of=later)
+    assert (seen["consignee_past_inspections"] >= 1).all()
+    assert (service.feature_frame(session, decls, later)["consignee_past_inspections"] == 0).all()
+    stats = service.profile_stats(session, later)
+    assert stats["inspections"].sum() == 60 and stats["hits"].sum() == ts.labels.sum()
+    with pytest.raises(ValidationFailed):
+        service.train_model(session=session, actor=analyst, rounds=20, weighting="bogus")
     mv = service.train_model(session=session, actor=analyst, rounds=20)
-    assert session.get(ModelVersion, mv.id).active and mv.rows == 60
+    assert session.get(ModelVersion, mv.id).active and mv.rows == 60 and mv.weighting == "unweighted"
     # the next day is scored with the model: model probability and model reasons are present
     seed_flow(session, n=40, seed=5)
     sel2 = service.run_selection(
-        session=session, actor=analyst, hub="rotterdam", day=TODAY, capacity=Capacity(scan=10), seed=3
+        session=session,
+        actor=analyst,
+        hub="rotterdam",
+        day=TODAY,
+        capacity=Capacity(scan=10),
+        exploration_share=0.3,
+        strategy="thompson",
+        seed=3,
     )
     assert sel2.model_version_id == mv.id and all(i.model_p is not None for i in sel2.items)
+    by = {i.strategy for i in sel2.items}
+    assert by == {"risk", "random_audit", "thompson"} and sel2.strategy == "thompson"
+    explored = [i for i in sel2.items if i.strategy != "risk"]
+    assert len(explored) == 3 and all(0 < i.propensity < 1 for i in explored)
+    assert all("few outcomes yet for profile" in i.reasons[0] for i in explored if i.strategy == "thompson")
     assert any(r.startswith("model: ") for i in sel2.items for r in i.reasons)
     rates = service.hit_rates(session=session, actor=analyst, hub="rotterdam")
     assert sum(v["inspected"] for v in rates["by_strategy"].values()) == 60
@@ -192,3 +223,32 @@ def test_pages_for_analyst_and_refusals(session, principal_factory, app_client, 
     assert app_client.get("/targeting/rotterdam", headers=token_for(terminal)).status_code == 403
     anon = app_client.get("/targeting/rotterdam", follow_redirects=False)
     assert anon.status_code in (302, 303, 307, 401)
+
+
+def test_api_selection_with_thompson_exploration(session, principal_factory, app_client, token_for) -> None:
+    analyst = principal_factory(role=Role.analyst)
+    seed_flow(session, n=30, seed=7)
+    session.commit()
+    r = app_client.post(
+        "/api/v1/targeting/selections/rotterdam",
+        headers=token_for(analyst),
+        json={
+            "day": str(TODAY),
+            "capacity_scan": 10,
+            "exploration_share": 0.4,
+            "strategy": "thompson",
+            "seed": 2,
+        },
+    )
+    assert r.status_code == 201, r.text
+    items = r.json()["items"]
+    assert len(items) == 10
+    assert {i["strategy"] for i in items} <= {"risk", "random_audit", "thompson"}
+    assert sum(i["strategy"] != "risk" for i in items) >= 3  # 40% of 10 slots, rounded up or down
+    assert all(0 < i["propensity"] <= 1 for i in items)
+    bad = app_client.post(
+        "/api/v1/targeting/selections/rotterdam",
+        headers=token_for(analyst),
+        json={"day": str(TODAY), "strategy": "greedy"},
+    )
+    assert bad.status_code == 422

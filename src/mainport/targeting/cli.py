@@ -58,7 +58,7 @@ def select_cmd(
     scan: int | None = typer.Option(None, help="scanner slots (default: the hub's configured capacity)"),
     physical: int = typer.Option(0, help="physical inspections"),
     exploration: float = typer.Option(0.10, help="share of capacity kept for exploration"),
-    strategy: str = typer.Option("mixed", help="random | uncertainty | mixed"),
+    strategy: str = typer.Option("mixed", help="random | uncertainty | mixed | thompson"),
 ) -> None:
     """Select the hub's inspections for the day; raises an alert per selected declaration."""
     from mainport.targeting import service

@@ -15,6 +15,7 @@ found, kg``. ``events``: ``container_number, event_datetime, seals, type_code``.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -99,6 +100,19 @@ CONTEXT = (
     "consignor_id",
 )
 FEATURES = NUMERIC_FEATURES + CATEGORICAL_FEATURES
+NEW_PARTY_DAYS = 30.0
+
+
+def profile_key(frame: pd.DataFrame) -> pd.Series:
+    """The declaration profile an organisation chooses and an analyst sees: origin port x commodity group x
+    consignee style (``new``: first seen under 30 days before filing, a front company's mark; else
+    ``established``, which a hijacked importer's identity also shows). From a ``build_features`` frame;
+    exploration (selection.py, ``thompson``) keeps a posterior per profile."""
+    style = np.where(frame["consignee_age_days"].to_numpy(dtype=float) < NEW_PARTY_DAYS, "new", "established")
+    port = frame["place_of_loading"].astype("string").fillna("?")
+    group = frame["commodity_group"].astype("string").fillna("?")
+    styles = pd.Series(style, index=frame.index, dtype="string")
+    return (port + "|" + group + "|" + styles).astype(str)
 
 
 def _utc(s: pd.Series) -> pd.Series:
@@ -266,13 +280,16 @@ def build_features(
     history: pd.DataFrame | None = None,
     outcomes: pd.DataFrame | None = None,
     events: pd.DataFrame | None = None,
-    as_of: pd.Timestamp | None = None,
+    as_of: pd.Timestamp | datetime | pd.Series | np.ndarray | list[Any] | None = None,
 ) -> pd.DataFrame:
     """Declarations (plus what was known before them) -> one row of features per declaration, same order.
 
     History features are counted strictly before filing, or strictly before ``as_of`` when given (scoring on
     the day of selection, often weeks after filing: what is known then). ``as_of`` must not be later than
-    the moment the features are used; the caller keeps history and outcomes to what was known then."""
+    the moment the features are used; the caller keeps history and outcomes to what was known then.
+    ``as_of`` may also give one moment per row (a Series/array aligned with ``declarations``), e.g. each
+    labelled declaration's selection moment when a training set is rebuilt later: its own outcome, and
+    everything after, stays out of its features (missing moments fall back to filing)."""
     d = declarations.reset_index(drop=True).copy()
     d["filed_at"] = _utc(d["filed_at"])
     d["hs_code"] = d["hs_code"].astype(str).str.zfill(6)
@@ -331,8 +348,13 @@ def build_features(
     ).astype(float)
 
     # History: volumes and past outcomes, strictly before filing (or before the later moment of selection).
-    if as_of is None:
+    if as_of is None or (not isinstance(as_of, (pd.Series, np.ndarray, list)) and pd.isna(as_of)):
         at = d
+    elif isinstance(as_of, (pd.Series, np.ndarray, list)):  # one moment per row (training rows)
+        moments = _utc(
+            pd.Series(list(as_of) if isinstance(as_of, list) else np.asarray(as_of), index=d.index)
+        )
+        at = d.assign(filed_at=d["filed_at"].where(moments.isna() | (d["filed_at"] >= moments), moments))
     else:
         moment = pd.Timestamp(as_of)
         at = d.assign(filed_at=d["filed_at"].where(d["filed_at"] >= moment, moment))

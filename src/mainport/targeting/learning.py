@@ -1,10 +1,20 @@
 """Learning from inspection outcomes when labels exist only for what was inspected.
 
-Method (stated): every selected item carries its selection propensity (selection.py). Training weights each
-labelled declaration by 1/propensity (inverse-propensity weighting, clipped and normalised to mean 1), so the
-risk-ranked items, which are over-represented, do not teach the model only the old policy. Hit rates for the
-whole flow are estimated from the random-audit slice (a simple random sample of what the ranking left:
-unbiased for that part) combined with the risk slice by Horvitz-Thompson weighting.
+Method (stated): every selected item carries its selection propensity (selection.py).
+
+Training (``training_weights``, default ``"unweighted"``): the model is fitted on every revealed label with
+equal weight, optionally decayed by age. Reason: selection depends only on what the declaration shows (the
+score is a function of the features, the exploration draws are independent of the outcome), so
+``P(found | features, inspected) = P(found | features)``: the labelled set is shifted in its features, not
+biased in its labels, and a flexible model fitted without weights is consistent wherever the selections gave
+it support. Inverse-propensity weights would correct only a misspecified model, at a price: an audit drawn
+with propensity 0.003 weighs 300 risk-ranked items, so a few negatives from the audit swamp the loss
+(measured in the closed loop, docs/targeting.md). ``"clipped_ipw"`` (weights capped at ``cap``) and ``"ipw"``
+(the old 1/propensity, floored at 0.002) stay selectable for comparison. Giving the model support outside the
+old ranking is the job of the exploration slice (selection.py), not of the weights.
+
+Estimation (unbiased, uses the propensities): hit rate of the flow the ranking left from the random-audit
+slice (Wilson CI), the whole flow by Horvitz-Thompson, a new score's Pre@n by IPW over logged selections.
 """
 
 from __future__ import annotations
@@ -19,10 +29,59 @@ import pandas as pd
 MIN_PROPENSITY = 0.002  # weights above 500 would let one lucky audit dominate
 
 
+WEIGHTINGS = ("unweighted", "clipped_ipw", "ipw")
+
+
 def ipw_weights(propensity: np.ndarray, *, floor: float = MIN_PROPENSITY) -> np.ndarray:
+    """1 / propensity (floored at ``floor``), normalised to mean 1."""
     p = np.clip(np.asarray(propensity, dtype=float), floor, 1.0)
     w = 1.0 / p
     return w / w.mean()
+
+
+def clipped_ipw_weights(propensity: np.ndarray, *, cap: float = 10.0) -> np.ndarray:
+    """1 / propensity capped at ``cap`` (an audit counts at most ``cap`` risk-ranked items), mean 1."""
+    p = np.clip(np.asarray(propensity, dtype=float), 1e-12, 1.0)
+    w = np.minimum(1.0 / p, cap)
+    return w / w.mean()
+
+
+def recency_weights(
+    times: pd.Series | np.ndarray, now: pd.Timestamp | datetime, half_life_days: float
+) -> np.ndarray:
+    """``0.5 ** (age / half_life_days)``: older outcomes count less while the smugglers' profile moves."""
+    t = pd.to_datetime(pd.Series(np.asarray(times)), utc=True)
+    age = (pd.Timestamp(now) - t).dt.total_seconds().to_numpy(dtype=float) / 86400.0
+    return np.asarray(0.5 ** (np.clip(age, 0.0, None) / half_life_days), dtype=float)
+
+
+def training_weights(
+    propensity: np.ndarray,
+    *,
+    method: str = "unweighted",
+    cap: float = 10.0,
+    times: pd.Series | np.ndarray | None = None,
+    now: pd.Timestamp | datetime | None = None,
+    half_life_days: float | None = None,
+) -> np.ndarray:
+    """Sample weights for training on revealed labels (mean 1); see the module docstring for the method.
+
+    ``method``: ``unweighted`` (default), ``clipped_ipw`` (1/propensity capped at ``cap``) or ``ipw``.
+    With ``half_life_days`` (and ``times``, ``now``) each weight is also decayed by the outcome's age."""
+    prop = np.asarray(propensity, dtype=float)
+    if method == "unweighted":
+        w = np.ones(len(prop))
+    elif method == "clipped_ipw":
+        w = clipped_ipw_weights(prop, cap=cap)
+    elif method == "ipw":
+        w = ipw_weights(prop)
+    else:
+        raise ValueError(f"method must be one of {WEIGHTINGS}")
+    if half_life_days is not None:
+        if times is None or now is None:
+            raise ValueError("recency weighting needs times and now")
+        w = w * recency_weights(times, now, half_life_days)
+    return w / w.mean() if len(w) and w.mean() > 0 else w
 
 
 @dataclass(frozen=True)

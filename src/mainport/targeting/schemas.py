@@ -46,7 +46,7 @@ class SelectionRequest(BaseModel):
     capacity_scan: int | None = Field(default=None, ge=0)
     capacity_physical: int | None = Field(default=None, ge=0)
     exploration_share: float = Field(default=0.10, ge=0.0, le=1.0)
-    strategy: Literal["random", "uncertainty", "mixed"] = "mixed"
+    strategy: Literal["random", "uncertainty", "mixed", "thompson"] = "mixed"
     seed: int | None = None
 
 

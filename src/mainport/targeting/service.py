@@ -130,17 +130,33 @@ def _known_before(session: Session, decls: pd.DataFrame, until: datetime) -> dic
     return {"parties": parties, "history": history, "outcomes": outcomes, "events": events}
 
 
-def feature_frame(session: Session, decls: pd.DataFrame, until: datetime) -> pd.DataFrame:
+def feature_frame(
+    session: Session,
+    decls: pd.DataFrame,
+    until: datetime,
+    *,
+    as_of: datetime | pd.Series | None = None,
+) -> pd.DataFrame:
+    """Features of ``decls`` from what the database knew strictly before ``until``.
+
+    ``as_of``: the moment the features describe: the selection moment when scoring (so seizures and
+    inspections since filing count, as an analyst would see them), or one moment per row when a training
+    set is rebuilt (each labelled declaration as it was when it was selected: its own outcome stays out).
+    ``None``: as of filing."""
     if decls.empty:
-        return feat.build_features(decls.assign(filed_at=pd.Series(dtype="datetime64[ns, UTC]")))
+        empty = feat.build_features(decls.assign(filed_at=pd.Series(dtype="datetime64[ns, UTC]")))
+        return empty.assign(profile=pd.Series(dtype=str))
     known = _known_before(session, decls, until)
-    return feat.build_features(
+    frame = feat.build_features(
         decls,
         parties=known["parties"],
         history=known["history"],
         outcomes=known["outcomes"],
         events=known["events"],
+        as_of=as_of,
     )
+    frame["profile"] = feat.profile_key(frame).to_numpy()
+    return frame
 
 
 # ---- rules and models ------------------------------------------------------------------------------------
@@ -215,44 +231,117 @@ class TrainingSet:
     labels: np.ndarray
     weights: np.ndarray
     until: datetime
+    propensity: np.ndarray | None = None
+    weighting: str = "unweighted"
 
 
-def training_set(session: Session, until: datetime) -> TrainingSet:
-    """Inspected declarations filed before ``until`` with their outcome and inverse-propensity weight.
+def training_set(
+    session: Session,
+    until: datetime,
+    *,
+    weighting: str = "unweighted",
+    half_life_days: float | None = None,
+) -> TrainingSet:
+    """Inspected declarations filed before ``until`` with their outcome, propensity and training weight.
 
-    Inspections outside targeting (tip-offs, manual picks) have no recorded propensity; they get propensity 1,
-    i.e. they count as ordinary labelled examples (stated approximation)."""
+    Features are rebuilt as of each declaration's selection moment (the earlier of the selection's creation
+    and the end of its day: what scoring saw), or just before the inspection for inspections made outside
+    targeting, never as of ``until``: the declaration's own outcome must not leak into its features.
+    Weights: ``learning.training_weights`` (default unweighted; see learning.py for why). Inspections
+    outside targeting (tip-offs, manual picks) have no recorded propensity and count with propensity 1
+    (stated approximation)."""
     labelled = pd.DataFrame(
         session.execute(
             select(
-                Inspection.declaration_id, Inspection.result == "found", func.min(SelectionItem.propensity)
+                Inspection.declaration_id,
+                Inspection.result == "found",
+                func.min(SelectionItem.propensity),
+                func.min(Selection.created_at),
+                func.min(Selection.day),
+                func.min(Inspection.inspected_at),
             )
             .outerjoin(SelectionItem, SelectionItem.inspection_id == Inspection.id)
+            .outerjoin(Selection, Selection.id == SelectionItem.selection_id)
             .join(Declaration, Declaration.id == Inspection.declaration_id)
             .where(Inspection.result.in_(RESULTS), Declaration.filed_at < until)
             .group_by(Inspection.declaration_id, Inspection.result)
         ).all(),
-        columns=["declaration_id", "found", "propensity"],
+        columns=["declaration_id", "found", "propensity", "created_at", "day", "inspected_at"],
     ).drop_duplicates("declaration_id", keep="last")
+    labelled["as_of"] = [
+        _selection_moment(c, d, i)
+        for c, d, i in labelled[["created_at", "day", "inspected_at"]].itertuples(index=False)
+    ]
     decls = declarations_frame(session, Declaration.id.in_(set(labelled["declaration_id"])))
-    decls = decls.sort_values("filed_at", kind="stable")
-    frame = feature_frame(session, decls, until)
-    joined = frame[["declaration_id"]].merge(labelled, on="declaration_id", how="left")
-    weights = learning.ipw_weights(joined["propensity"].fillna(1.0).to_numpy())
-    return TrainingSet(frame, joined["found"].astype(float).to_numpy(), weights, until)
+    decls = decls.sort_values("filed_at", kind="stable").reset_index(drop=True)
+    joined = decls[["declaration_id"]].merge(labelled, on="declaration_id", how="left")
+    frame = feature_frame(session, decls, until, as_of=joined["as_of"])
+    propensity = joined["propensity"].astype(float).fillna(1.0).to_numpy()
+    weights = learning.training_weights(
+        propensity,
+        method=weighting,
+        times=joined["as_of"],
+        now=until,
+        half_life_days=half_life_days,
+    )
+    return TrainingSet(frame, joined["found"].astype(float).to_numpy(), weights, until, propensity, weighting)
+
+
+def _selection_moment(created_at: Any, day: Any, inspected_at: Any) -> datetime:
+    """When the declaration was chosen: the selection's creation, capped at the end of its day (a selection
+    made later for an earlier day used data up to that day's end); without a selection, the inspection."""
+    moments = []
+    if created_at is not None and not pd.isna(created_at):
+        moments.append(
+            pd.Timestamp(created_at).tz_convert(UTC)
+            if pd.Timestamp(created_at).tzinfo
+            else pd.Timestamp(created_at, tz=UTC)
+        )
+    if day is not None and not pd.isna(day):
+        moments.append(pd.Timestamp(day_bounds(pd.Timestamp(day).date())[1]))
+    if not moments:
+        t = pd.Timestamp(inspected_at)
+        return (t if t.tzinfo else t.tz_localize(UTC)).to_pydatetime()
+    return min(moments).to_pydatetime()
+
+
+def profile_stats(session: Session, until: datetime, *, days: int = 90) -> pd.DataFrame:
+    """Inspections and hits per declaration profile (``features.profile_key``) over the ``days`` before
+    ``until``: the evidence the ``thompson`` exploration weighs against the model's prior."""
+    ts = training_set(session, until)
+    if not len(ts.labels):
+        return pd.DataFrame(columns=["profile", "inspections", "hits"])
+    f = ts.features
+    recent = (f["filed_at"] >= pd.Timestamp(until) - pd.Timedelta(days=days)).to_numpy()
+    data = pd.DataFrame({"profile": f["profile"].to_numpy(), "inspections": 1.0, "hits": ts.labels})[recent]
+    return data.groupby("profile", as_index=False)[["inspections", "hits"]].sum()
 
 
 def train_model(
-    *, session: Session, actor: Principal, until: datetime | None = None, rounds: int = 200
+    *,
+    session: Session,
+    actor: Principal,
+    until: datetime | None = None,
+    rounds: int = 200,
+    weighting: str = "unweighted",
+    half_life_days: float | None = None,
 ) -> ModelVersion:
     actor.require("targeting:admin")
+    if weighting not in learning.WEIGHTINGS:
+        raise ValidationFailed(f"weighting must be one of {learning.WEIGHTINGS}")
     until = until or datetime.now(UTC)
-    ts = training_set(session, until)
+    ts = training_set(session, until, weighting=weighting, half_life_days=half_life_days)
     if len(ts.labels) < 30 or ts.labels.sum() < 3:
         raise ValidationFailed(
             f"too few inspection outcomes to train ({len(ts.labels)} outcomes, {int(ts.labels.sum())} found)"
         )
-    model = train(ts.features, ts.labels, weights=ts.weights, rounds=rounds, meta={"weighting": "ipw"})
+    model = train(
+        ts.features,
+        ts.labels,
+        weights=ts.weights,
+        rounds=rounds,
+        meta={"weighting": weighting, "half_life_days": half_life_days},
+    )
     for old in session.scalars(select(ModelVersion).where(ModelVersion.active)):
         old.active = False
     mv = ModelVersion(
@@ -260,7 +349,7 @@ def train_model(
         trained_until=until,
         rows=len(ts.labels),
         positives=int(ts.labels.sum()),
-        weighting="ipw",
+        weighting=weighting,
         blob=model.to_bytes(),
         meta=model.meta,
     )
@@ -272,7 +361,7 @@ def train_model(
         action="targeting.model.train",
         entity_type="model_version",
         entity_id=str(mv.id),
-        detail={"rows": mv.rows, "positives": mv.positives, "until": until},
+        detail={"rows": mv.rows, "positives": mv.positives, "until": until, "weighting": weighting},
     )
     return mv
 
@@ -317,7 +406,9 @@ def score_day(*, session: Session, actor: Principal, hub: str, day: date) -> pd.
     decls = declarations_frame(
         session, (Declaration.hub == hub) & (Declaration.filed_at >= start) & (Declaration.filed_at < end)
     )
-    scored = score_frame(session, feature_frame(session, decls, end), day)
+    # Features as of the selection moment (now, or the end of a past day): what is known when choosing.
+    moment = min(end, datetime.now(UTC))
+    scored = score_frame(session, feature_frame(session, decls, end, as_of=moment), day)
     records: list[dict[str, Any]] = scored.to_dict("records")  # type: ignore[assignment]
     for row in records:
         session.add(
@@ -361,7 +452,15 @@ def run_selection(
         raise Conflict(f"a selection for {hub} on {day} exists already")
     cap = capacity or DEFAULT_CAPACITY.get(hub, Capacity(scan=10, physical=2))
     scored = score_day(session=session, actor=actor, hub=hub, day=day)
-    picked = select_items(scored, cap, exploration_share=exploration_share, strategy=strategy, seed=seed)
+    stats = profile_stats(session, day_bounds(day)[1]) if strategy == "thompson" else None
+    picked = select_items(
+        scored,
+        cap,
+        exploration_share=exploration_share,
+        strategy=strategy,
+        seed=seed,
+        profile_stats=stats,
+    )
     found = active_model(session)
     sel = Selection(
         hub=hub,
@@ -393,6 +492,12 @@ def run_selection(
             why = [f"random audit (propensity {pick['propensity']:.3f})", *why]
         elif pick["strategy"] == "uncertainty":
             why = [f"exploration: model uncertain (propensity {pick['propensity']:.3f})", *why]
+        elif pick["strategy"] == "thompson":
+            why = [
+                f"exploration: few outcomes yet for profile {row['profile']} "
+                f"(propensity {pick['propensity']:.3f})",
+                *why,
+            ]
         item = SelectionItem(
             selection=sel,
             declaration_id=int(pick["declaration_id"]),
