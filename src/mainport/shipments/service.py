@@ -6,7 +6,7 @@ terminal sees only containers that have passed through its own facility.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -206,6 +206,48 @@ def _seizure_key(r: Any) -> tuple[Any, ...]:
     )
 
 
+def _store_new(
+    session: Session,
+    actor: Principal,
+    *,
+    model: type[Inspection] | type[Seizure],
+    rows: Sequence[Mapping[str, Any]],
+    key: Callable[[Any], tuple[Any, ...]],  # a validated row or a stored row's mapping
+    key_columns: tuple[str, ...],
+    time_column: str,
+    make_row: Callable[[Mapping[str, Any]], dict[str, Any]],
+    action: str,
+    source: str,
+) -> tuple[int, int]:
+    """Insert the rows whose `key` is neither stored (looked up by `time_column`, in chunks) nor repeated in
+    `rows`; one audit entry for the batch. Returns (stored, duplicates)."""
+    existing: set[tuple[Any, ...]] = set()
+    times = sorted({r[time_column] for r in rows})
+    columns = [getattr(model, c) for c in key_columns]
+    for i in range(0, len(times), _IN_CHUNK):
+        chunk = times[i : i + _IN_CHUNK]
+        for found in session.execute(select(*columns).where(getattr(model, time_column).in_(chunk))):
+            existing.add(key(found._mapping))
+    new = []
+    for r in rows:
+        k = key(r)
+        if k in existing:
+            continue
+        existing.add(k)
+        new.append(make_row(r))
+    if new:
+        session.execute(insert(model), new)
+    audit.record(
+        session=session,
+        actor=actor,
+        action=action,
+        entity_type=model.__tablename__,
+        entity_id=source[:200],
+        detail={"stored": len(new), "duplicates": len(rows) - len(new)},
+    )
+    return len(new), len(rows) - len(new)
+
+
 def record_inspections(
     *, session: Session, actor: Principal, rows: Sequence[Mapping[str, Any]], source: str
 ) -> tuple[int, int]:
@@ -214,49 +256,28 @@ def record_inspections(
     stored or repeated is a duplicate. No seizure is derived: seizures are reported on their own
     (`record_seizures`). Returns (stored, duplicates)."""
     actor.require("intel:write")
-    existing: set[tuple[Any, ...]] = set()
-    times = sorted({r["inspected_at"] for r in rows})
-    for i in range(0, len(times), _IN_CHUNK):
-        for found in session.execute(
-            select(
-                Inspection.hub,
-                Inspection.kind,
-                Inspection.inspected_at,
-                Inspection.container_number,
-                Inspection.declaration_id,
-            ).where(Inspection.inspected_at.in_(times[i : i + _IN_CHUNK]))
-        ):
-            existing.add(tuple(found))
-    new = []
-    for r in rows:
-        key = _inspection_key(r)
-        if key in existing:
-            continue
-        existing.add(key)
-        new.append(
-            {
-                "container_number": r["container_number"],
-                "declaration_id": r["declaration_id"],
-                "hub": r["hub"],
-                "kind": r["kind"],
-                "inspected_at": r["inspected_at"],
-                "result": r["result"],
-                "kg_found": r["kg_found"],
-                "recorded_by": actor.username[:64],
-                "notes": r.get("notes") or "",
-            }
-        )
-    if new:
-        session.execute(insert(Inspection), new)
-    audit.record(
-        session=session,
-        actor=actor,
+    return _store_new(
+        session,
+        actor,
+        model=Inspection,
+        rows=rows,
+        key=_inspection_key,
+        key_columns=("hub", "kind", "inspected_at", "container_number", "declaration_id"),
+        time_column="inspected_at",
+        make_row=lambda r: {
+            "container_number": r["container_number"],
+            "declaration_id": r["declaration_id"],
+            "hub": r["hub"],
+            "kind": r["kind"],
+            "inspected_at": r["inspected_at"],
+            "result": r["result"],
+            "kg_found": r["kg_found"],
+            "recorded_by": actor.username[:64],
+            "notes": r.get("notes") or "",
+        },
         action="inspection.record",
-        entity_type="inspection",
-        entity_id=source[:200],
-        detail={"stored": len(new), "duplicates": len(rows) - len(new)},
+        source=source,
     )
-    return len(new), len(rows) - len(new)
 
 
 def record_seizures(
@@ -269,50 +290,28 @@ def record_seizures(
     duplicate. A seizure found by inspection is linked to the stored 'found' inspection of the same hub,
     time and declaration (or container). Returns (stored, duplicates)."""
     actor.require("intel:write")
-    existing: set[tuple[Any, ...]] = set()
-    times = sorted({r["seized_at"] for r in rows})
-    for i in range(0, len(times), _IN_CHUNK):
-        for found in session.execute(
-            select(
-                Seizure.hub,
-                Seizure.seized_at,
-                Seizure.drug,
-                Seizure.kg,
-                Seizure.modus_operandi,
-                Seizure.container_number,
-            ).where(Seizure.seized_at.in_(times[i : i + _IN_CHUNK]))
-        ):
-            existing.add(_seizure_key(found._mapping))
     links = _found_inspections(session, [r for r in rows if r.get("found_by") == "inspection"])
-    new = []
-    for r in rows:
-        key = _seizure_key(r)
-        if key in existing:
-            continue
-        existing.add(key)
-        new.append(
-            {
-                "inspection_id": links.get((r["hub"], r["seized_at"], r.get("declaration_id")))
-                or links.get((r["hub"], r["seized_at"], r["container_number"])),
-                "hub": r["hub"],
-                "seized_at": r["seized_at"],
-                "drug": r["drug"],
-                "kg": r["kg"],
-                "modus_operandi": r["modus_operandi"],
-                "container_number": r["container_number"],
-            }
-        )
-    if new:
-        session.execute(insert(Seizure), new)
-    audit.record(
-        session=session,
-        actor=actor,
+    return _store_new(
+        session,
+        actor,
+        model=Seizure,
+        rows=rows,
+        key=_seizure_key,
+        key_columns=("hub", "seized_at", "drug", "kg", "modus_operandi", "container_number"),
+        time_column="seized_at",
+        make_row=lambda r: {
+            "inspection_id": links.get((r["hub"], r["seized_at"], r.get("declaration_id")))
+            or links.get((r["hub"], r["seized_at"], r["container_number"])),
+            "hub": r["hub"],
+            "seized_at": r["seized_at"],
+            "drug": r["drug"],
+            "kg": r["kg"],
+            "modus_operandi": r["modus_operandi"],
+            "container_number": r["container_number"],
+        },
         action="seizure.record",
-        entity_type="seizure",
-        entity_id=source[:200],
-        detail={"stored": len(new), "duplicates": len(rows) - len(new)},
+        source=source,
     )
-    return len(new), len(rows) - len(new)
 
 
 def _found_inspections(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict[tuple[Any, ...], int]:
