@@ -15,8 +15,8 @@ organisations' usual profile, and how many loaded boxes each policy's ranking pu
 (precision and recall of the ranking itself, far less noisy than the finds).
 
 Run: .venv/bin/python benchmarks/targeting_closed_loop.py [--quick] [--seeds 1 2 3] [--weeks 12]
-     [--scale 0.05] [--boost 60] [--exploration 0.1] [--rounds 80] [--half-life DAYS] [--policies ...]
-     [--variants explore_ipw ...] [--csv daily.csv]
+     [--scale 0.05] [--boost 200] [--exploration 0.1] [--rounds 80] [--half-life DAYS] [--policies ...]
+     [--variants explore_ipw explore_model_prior ...] [--trait-sensitivity 3] [--csv daily.csv]
      [--from-csv s1.csv s2.csv ...]   (report on runs made per seed in parallel)
 """
 
@@ -40,6 +40,8 @@ from mainport.world import World, WorldConfig
 from mainport.world.config import DUTCH_HUBS
 from mainport.world.smuggling import Attempt, Organisation
 
+LATAM_LANES = ("latam_west", "latam_caribbean", "latam_east")
+
 POLICIES = ("random", "rules", "greedy", "explore")
 # Variants for explaining the result (``--variants``): the exploration and the training weights taken apart.
 VARIANTS = {
@@ -48,6 +50,9 @@ VARIANTS = {
     "explore_uncertainty": ("mixed", "unweighted"),
     "explore_ipw": ("mixed", "ipw"),  # the earlier explore policy: uncertainty PPS + 1/propensity weights
     "explore_thompson_ipw": ("thompson", "clipped_ipw"),
+    # Thompson with the model's profile mean as the only prior (no borrowing of a commodity group's record
+    # across origins): the explore policy before the closed loop of 2026-11-30.
+    "explore_model_prior": ("thompson", "unweighted"),
 }
 MODEL_POLICIES = ("greedy", *VARIANTS)
 HISTORY_DAYS = 100  # enough for the 90-day volumes
@@ -59,6 +64,7 @@ HISTORY_COLUMNS = (
     "carrier",
     "vessel_imo",
     "hs_code",
+    "place_of_loading",
 )
 
 
@@ -143,7 +149,13 @@ class Loop:
             )
         self.last_scores = cands[["declaration_id", "score"]]
         sel = select(
-            cands, cap, exploration_share=share, strategy=strategy, seed=self.rng, profile_stats=stats
+            cands,
+            cap,
+            exploration_share=share,
+            strategy=strategy,
+            seed=self.rng,
+            profile_stats=stats,
+            borrow=self.name != "explore_model_prior",
         )
         return sel[cols]
 
@@ -182,7 +194,13 @@ class Loop:
 
 def run_policy(name: str, args: argparse.Namespace, seed: int, rules: list[Rule]) -> pd.DataFrame:
     days = args.weeks * 7
-    cfg = WorldConfig(days=days, seed=seed, scale=args.scale, smuggling_boost=args.boost)
+    cfg = WorldConfig(
+        days=days,
+        seed=seed,
+        scale=args.scale,
+        smuggling_boost=args.boost,
+        trait_sensitivity=args.trait_sensitivity,
+    )
     world = World(cfg)
     loop = Loop(name, seed, rules, args.exploration, args.rounds, args.half_life)
     start = pd.Timestamp(cfg.start, tz="UTC")
@@ -237,6 +255,9 @@ def run_policy(name: str, args: argparse.Namespace, seed: int, rules: list[Rule]
             )
 
         moved = sum(1 for a in loads if is_moved(a))
+        # Loads re-routed through a lane that is not a source route (West Africa): no source or transit
+        # country in the declaration.
+        rerouted = sum(1 for a in loads if a.traits["lane"] not in ("air", "road", *LATAM_LANES))
         # The ranking itself against the truth (detection aside): how many loaded boxes its top `capacity`
         # held (ties at the cut counted pro rata). Far less noisy than the finds: every load counts, not
         # only the ~3% the inspections reveal.
@@ -255,6 +276,7 @@ def run_policy(name: str, args: argparse.Namespace, seed: int, rules: list[Rule]
             {
                 "policy": name,
                 "seed": seed,
+                "trait_sensitivity": args.trait_sensitivity,
                 "day": day,
                 "week": day // 7 + 1,
                 "inspections": inspections,
@@ -262,6 +284,7 @@ def run_policy(name: str, args: argparse.Namespace, seed: int, rules: list[Rule]
                 "kg": kg,
                 "dutch_loads": declared,
                 "moved_loads": moved,
+                "rerouted_loads": rerouted,
                 "dirty_boxes": len(dirty),
                 "moved_boxes": int(sum(dirty.values())),
                 "top_dirty": top_dirty,
@@ -297,8 +320,14 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[1])
     ap.add_argument("--weeks", type=int, default=12)
     ap.add_argument("--scale", type=float, default=0.05)
-    ap.add_argument("--boost", type=float, default=60.0, help="world smuggling_boost (dirty ratio)")
+    ap.add_argument("--boost", type=float, default=200.0, help="world smuggling_boost (dirty ratio)")
     ap.add_argument("--exploration", type=float, default=0.10)
+    ap.add_argument(
+        "--trait-sensitivity",
+        type=float,
+        default=WorldConfig.trait_sensitivity,
+        help="what-if: smugglers steer their declaration profile away from what is pulled this strongly",
+    )
     ap.add_argument(
         "--half-life",
         type=float,
@@ -325,6 +354,8 @@ def main() -> None:
         daily = pd.concat([pd.read_csv(f) for f in args.from_csv], ignore_index=True)
         args.seeds = sorted(daily["seed"].unique().tolist())
         args.weeks = int(daily["week"].max())
+        if "trait_sensitivity" in daily:
+            args.trait_sensitivity = "/".join(str(v) for v in sorted(daily["trait_sensitivity"].unique()))
         report(daily, args)
         return
     if args.quick:
@@ -351,20 +382,24 @@ def report(daily: pd.DataFrame, args: argparse.Namespace) -> None:
             daily[col] = 0
     print(
         f"\n{args.weeks} weeks, scale {args.scale}, smuggling_boost {args.boost}, seeds {args.seeds}, "
-        f"exploration {args.exploration}, {args.rounds} rounds, half-life {args.half_life}"
+        f"exploration {args.exploration}, {args.rounds} rounds, half-life {args.half_life}, "
+        f"trait sensitivity {args.trait_sensitivity}"
     )
-    cols = ["kg", "finds", "inspections", "dutch_loads", "moved_loads"]
-    per_seed = daily.groupby(["policy", "seed"])[cols].sum()
+    if "rerouted_loads" not in daily:  # CSVs of runs before this column existed
+        daily["rerouted_loads"] = np.nan
+    cols = ["kg", "finds", "inspections", "dutch_loads", "moved_loads", "rerouted_loads"]
+    per_seed = daily.groupby(["policy", "seed"])[cols].sum(min_count=1)
     per_seed["kg_per_insp"] = per_seed["kg"] / per_seed["inspections"]
     per_seed["hit_rate"] = per_seed["finds"] / per_seed["inspections"]
     per_seed["moved"] = per_seed["moved_loads"] / per_seed["dutch_loads"]
+    per_seed["rerouted"] = per_seed["rerouted_loads"] / per_seed["dutch_loads"]
     per_seed["trainings"] = daily.groupby(["policy", "seed"])["trainings"].max()
     agg = per_seed.groupby("policy").agg(["mean", "std"]).reindex(names)
     print(
         "\n| policy | kg found | finds | inspections | kg / inspection | hit rate | loads via NL (truth) "
-        "| moved off profile (truth) | retrainings |"
+        "| moved off profile (truth) | via West Africa (truth) | retrainings |"
     )
-    print("| --- " * 9 + "|")
+    print("| --- " * 10 + "|")
     for name, r in agg.iterrows():
 
         def ms(c: str, fmt: str, r: pd.Series = r) -> str:
@@ -374,9 +409,9 @@ def report(daily: pd.DataFrame, args: argparse.Namespace) -> None:
         print(
             f"| {name} | {ms('kg', ',.0f')} | {ms('finds', '.1f')} | {ms('inspections', ',.0f')} | "
             f"{ms('kg_per_insp', '.2f')} | {ms('hit_rate', '.2%')} | {ms('dutch_loads', '.0f')} | "
-            f"{ms('moved', '.0%')} | {ms('trainings', '.1f')} |"
+            f"{ms('moved', '.0%')} | {ms('rerouted', '.0%')} | {ms('trainings', '.1f')} |"
         )
-    weekly = daily.groupby(["policy", "seed", "week"])[["finds", "inspections", "kg", *cols[3:]]].sum()
+    weekly = daily.groupby(["policy", "seed", "week"])[["finds", "inspections", "kg", *cols[3:5]]].sum()
     weekly["hit"] = weekly["finds"] / weekly["inspections"]
     weekly["kgi"] = weekly["kg"] / weekly["inspections"]
     weekly["moved"] = weekly["moved_loads"] / weekly["dutch_loads"].clip(lower=1)

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mainport.targeting.features import FEATURES, build_features, profile_key
+from mainport.targeting.features import FEATURES, PORT_RATE_PRIOR, build_features, profile_key
 from mainport.targeting.synthetic import generate
 
 
@@ -94,6 +94,10 @@ def test_outcome_counts_only_after_inspection_time() -> None:
     assert f.loc[1, "loading_in_transit"] == 1 and f.loc[1, "reefer"] == 1
     assert f.loc[1, "vague_description"] == 1 and f.loc[1, "commodity_group"] == "fresh_fruit"
     assert f.loc[1, "new_notify_party"] == 1 and f.loc[3, "notify_age_days"] == -1
+    # The port of loading's record: one earlier inspection, one find, shrunk by PORT_RATE_PRIOR inspections.
+    assert f.loc[2, "loading_port_past_inspections"] == 1 and f.loc[3, "loading_port_past_inspections"] == 0
+    assert f.loc[2, "loading_port_hit_rate"] == pytest.approx(1 / (1 + PORT_RATE_PRIOR))
+    assert f.loc[3, "loading_port_hit_rate"] == 0
 
 
 def test_seal_change_and_late_filing_from_events() -> None:

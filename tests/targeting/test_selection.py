@@ -106,6 +106,30 @@ def test_thompson_explores_profiles_with_few_labels() -> None:
     assert counts["B"] > 2 * counts["A"] and counts["B"] > 10 * counts["C"]
 
 
+def test_thompson_borrows_a_commodity_groups_record_across_origins() -> None:
+    """The model sees almost no risk in cocoa from Abidjan or general cargo from Shanghai (no labels there);
+    cocoa from Guayaquil was inspected with finds. Abidjan cocoa gets the exploration, Shanghai does not."""
+    n = 300
+    c = pd.DataFrame(
+        {
+            "declaration_id": np.arange(n),
+            "profile": np.repeat(["ECGYE|cocoa|new", "CIABJ|cocoa|new", "CNSHA|general|new"], n // 3),
+            "model_p": np.repeat([0.05, 0.001, 0.001], n // 3),
+        }
+    )
+    c["score"] = c["model_p"]
+    stats = pd.DataFrame({"profile": ["ECGYE|cocoa|new"], "inspections": [200.0], "hits": [20.0]})
+    counts = dict.fromkeys(c["profile"].unique(), 0)
+    for s in range(200):
+        out = select(
+            c, 20, exploration_share=0.5, audit_share=0.0, strategy="thompson", seed=s, profile_stats=stats
+        )
+        picked = out[out["strategy"] == "thompson"]
+        for prof in c.set_index("declaration_id").loc[picked["declaration_id"], "profile"]:
+            counts[prof] += 1
+    assert counts["CIABJ|cocoa|new"] > 5 * counts["CNSHA|general|new"]
+
+
 @pytest.mark.parametrize("strategy", ["thompson", "mixed", "random"])
 def test_recorded_propensities_give_unbiased_totals_at_small_capacity(strategy: str) -> None:
     """Horvitz-Thompson with the recorded propensities recovers the number of positives in the flow, with

@@ -48,6 +48,23 @@ def test_pulled_loads_raise_the_risk_of_their_traits_for_every_organisation() ->
         assert f[0] < 0.01 * f[1]  # a port whose boxes get pulled: >100x less attractive than an untried one
 
 
+def test_trait_sensitivity_reaches_every_organisation_and_sharpens_the_steering() -> None:
+    calm = World(WorldConfig(days=1, seed=3, scale=0.01))
+    reactive = World(WorldConfig(days=1, seed=3, scale=0.01, trait_sensitivity=12.0))
+    assert {o.trait_sensitivity for o in calm.orgs} == {WorldConfig.trait_sensitivity}
+    assert {o.trait_sensitivity for o in reactive.orgs} == {12.0}
+    for world in (calm, reactive):
+        world.orgs[0].risk_trait[("lane", "latam_west")] = 0.05  # 5% of its boxes pulled
+    lanes = np.array(["latam_west"], dtype=object)
+    f_calm = calm.orgs[0].trait_factor("lane", lanes)[0]
+    f_reactive = reactive.orgs[0].trait_factor("lane", lanes)[0]
+    aversion = calm.orgs[0].aversion
+    assert f_calm == pytest.approx(np.exp(-aversion * 3.0 * 0.05))
+    assert f_reactive == pytest.approx(np.exp(-aversion * 12.0 * 0.05))
+    with pytest.raises(ValueError, match="trait_sensitivity"):
+        WorldConfig(trait_sensitivity=-1.0)
+
+
 def test_consignee_finds_and_unpulled_loads_do_not_reveal_the_declaration_profile() -> None:
     orgs = _orgs()
     loads = [_load("seized_consignee", False), _load("extracted", False), _load("delivered", False)]

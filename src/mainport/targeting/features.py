@@ -72,6 +72,8 @@ NUMERIC_FEATURES = (
     "carrier_past_inspections",
     "carrier_past_hits",
     "vessel_past_hits",
+    "loading_port_past_inspections",
+    "loading_port_hit_rate",
     "mass_payload_ratio",
     "mass_per_package",
     "packages",
@@ -101,6 +103,7 @@ CONTEXT = (
 )
 FEATURES = NUMERIC_FEATURES + CATEGORICAL_FEATURES
 NEW_PARTY_DAYS = 30.0
+PORT_RATE_PRIOR = 5.0
 
 
 def profile_key(frame: pd.DataFrame) -> pd.Series:
@@ -264,12 +267,14 @@ def _outcome_frame(history: pd.DataFrame, outcomes: pd.DataFrame | None) -> pd.D
                 "carrier",
                 "vessel_imo",
                 "hs_heading",
+                "place_of_loading",
             ]
         )
     out = outcomes[["declaration_id", "inspected_at", "found"]].copy()
     out["inspected_at"] = _utc(out["inspected_at"])
     out["found"] = out["found"].astype(float)
     cols = ["declaration_id", "consignee_id", "consignor_id", "carrier", "vessel_imo", "hs_heading"]
+    cols += [c for c in ("place_of_loading",) if c in history]
     return out.merge(history[cols], on="declaration_id", how="left")
 
 
@@ -371,6 +376,16 @@ def build_features(
     f["carrier_past_inspections"] = _prior_counts(at, "carrier", out, "carrier", "inspected_at")
     f["carrier_past_hits"] = _prior_counts(at, "carrier", out, "carrier", "inspected_at", "found")
     f["vessel_past_hits"] = _prior_counts(at, "vessel_imo", out, "vessel_imo", "inspected_at", "found")
+    # The port of loading's own record: a route where earlier inspections found loads is a route in use,
+    # wherever it lies. The rate is shrunk by PORT_RATE_PRIOR inspections at 0, so one lucky hit among few
+    # inspections does not outrank a long record.
+    if "place_of_loading" in out:
+        port_insp = _prior_counts(at, "place_of_loading", out, "place_of_loading", "inspected_at")
+        port_hits = _prior_counts(at, "place_of_loading", out, "place_of_loading", "inspected_at", "found")
+    else:
+        port_insp = port_hits = pd.Series(0.0, index=d.index)
+    f["loading_port_past_inspections"] = port_insp
+    f["loading_port_hit_rate"] = port_hits / (port_insp + PORT_RATE_PRIOR)
 
     # Consistency.
     payload = st.map(payloads).astype(float)

@@ -273,6 +273,14 @@ _WORDS: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     "carrier": lambda r: f"carrier {r.get('carrier')}",
     "vessel_past_hits": lambda r: f"vessel had {_num(r, 'vessel_past_hits'):.0f} earlier hits",
+    "loading_port_past_inspections": lambda r: (
+        f"boxes from {r.get('place_of_loading')} inspected {_num(r, 'loading_port_past_inspections'):.0f} "
+        "times before"
+    ),
+    "loading_port_hit_rate": lambda r: (
+        f"earlier inspections of boxes from {r.get('place_of_loading')} found loads at a rate of "
+        f"{_num(r, 'loading_port_hit_rate'):.1%} (shrunk)"
+    ),
     "mass_payload_ratio": lambda r: (
         f"declared mass is {_num(r, 'mass_payload_ratio'):.0%} of the box's payload"
     ),

@@ -11,8 +11,10 @@ Design (recorded per item as ``strategy`` and ``propensity``, the probability th
 - directed exploration of what is left, by systematic probability-proportional-to-size (PPS) sampling:
   ``uncertainty``: size ``sqrt(p(1-p)) + 0.02``; ``thompson``: Thompson sampling over declaration profiles
   (origin port x commodity group x consignee new/established, ``features.profile_key``): per profile a draw
-  ``theta ~ Beta(n0 mu + hits, n0 (1 - mu) + inspections - hits)`` where ``mu`` is the profile's mean model
-  probability today (the prior, worth ``n0`` = ``prior_strength`` inspections) and hits/inspections are the
+  ``theta ~ Beta(n0 m + hits, n0 (1 - m) + inspections - hits)`` where the prior mean ``m`` is the larger of
+  the profile's mean model probability today ``mu`` and its commodity group's pooled hit rate over all
+  profiles (hits / (inspections + n0): a cover commodity found from one origin is worth a look from an origin
+  the model has no labels on), worth ``n0`` = ``prior_strength`` inspections, and hits/inspections are the
   outcomes known so far (``profile_stats``); an item's size is its model probability x ``theta / mu`` (the
   draw sets the profile's level, the model ranks within it), plus a floor of 1% of the mean size so every
   item keeps a chance. Profiles with few labels have wide posteriors and are drawn high more often than
@@ -109,6 +111,7 @@ def thompson_sizes(
     rng: np.random.Generator,
     *,
     prior_strength: float = PRIOR_STRENGTH,
+    borrow: bool = True,
 ) -> np.ndarray:
     """PPS sizes from one posterior draw of the hit rate per profile: item size = model probability x
     (draw / the profile's mean model probability), i.e. the draw sets the profile's level and the model
@@ -128,10 +131,31 @@ def thompson_sizes(
         known = at >= 0
         n[known] = st["inspections"].to_numpy(dtype=float)[at[known]]
         h[known] = np.minimum(st["hits"].to_numpy(dtype=float)[at[known]], n[known])
-    theta = rng.beta(prior_strength * mu + h, prior_strength * (1.0 - mu) + (n - h))
+    # Borrowing across origins: a profile's prior mean is at least its commodity group's pooled hit rate
+    # (shrunk by ``prior_strength`` inspections at 0). The model's low probability for a route it has no
+    # labels on is extrapolation, not evidence; loads found in a cover commodity from one origin make the
+    # same commodity from an unexplored origin worth a look.
+    level = np.maximum(mu, _group_rate(names, stats, prior_strength)) if borrow else mu
+    theta = rng.beta(prior_strength * level + h, prior_strength * (1.0 - level) + (n - h))
     # The draw corrects the profile's level; within a profile the model's ranking is kept.
     sizes = prior * (theta / mu)[inv]
     return sizes + 0.01 * float(sizes.mean()) + 1e-12
+
+
+def _profile_group(keys: np.ndarray) -> np.ndarray:
+    """The commodity group of ``port|group|style`` profile keys (a key without two ``|`` is its own group)."""
+    return np.array([k.split("|")[1] if k.count("|") >= 2 else k for k in keys.astype(str)], dtype=object)
+
+
+def _group_rate(names: np.ndarray, stats: pd.DataFrame | None, shrink: float) -> np.ndarray:
+    """Per profile in ``names``, the pooled hit rate of its commodity group over all the profiles in
+    ``stats`` (today's or not): hits / (inspections + shrink); 0 for a group never inspected."""
+    if stats is None or not len(stats):
+        return np.zeros(len(names))
+    groups = _profile_group(stats["profile"].astype(str).to_numpy())
+    pooled = stats.assign(group=groups).groupby("group")[["inspections", "hits"]].sum()
+    rate = pooled["hits"] / (pooled["inspections"] + shrink)
+    return rate.reindex(_profile_group(names)).fillna(0.0).to_numpy(dtype=float)
 
 
 def select(
@@ -144,13 +168,15 @@ def select(
     audit_share: float = 0.5,
     profile_stats: pd.DataFrame | None = None,
     prior_strength: float = PRIOR_STRENGTH,
+    borrow: bool = True,
 ) -> pd.DataFrame:
     """Candidates (``declaration_id, score``, optionally ``model_p``; ``profile`` for ``thompson``) -> the
     selected rows, ranked.
 
     ``audit_share``: the part of the exploration slots given to the random audit under ``mixed`` and
     ``thompson`` (``random``: all, ``uncertainty``: none). ``profile_stats`` (``profile, inspections,
-    hits``): outcomes known so far, for ``thompson``.
+    hits``): outcomes known so far, for ``thompson``; ``borrow``: its prior also borrows each commodity
+    group's record across origins (default) or is the model's profile mean only.
     Output columns: ``declaration_id, rank, score, strategy, propensity, kind`` (kind: physical | scan)."""
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be one of {STRATEGIES}")
@@ -173,7 +199,12 @@ def select(
     p_all = candidates["model_p"].to_numpy(dtype=float) if "model_p" in candidates else score
     if strategy == "thompson":
         sizes_all = thompson_sizes(
-            candidates["profile"].to_numpy(), p_all, profile_stats, rng, prior_strength=prior_strength
+            candidates["profile"].to_numpy(),
+            p_all,
+            profile_stats,
+            rng,
+            prior_strength=prior_strength,
+            borrow=borrow,
         )
     else:
         p = np.nan_to_num(p_all, nan=0.5)

@@ -55,6 +55,10 @@ class WorldConfig:
     adaptation_rate: float = 0.15
     # How strongly a perceived seizure risk of 1.0 suppresses a route choice (exp(-aversion * risk)).
     risk_aversion: float = 6.0
+    # How strongly organisations steer their declaration profile (port, lane, cover, consignee) away from
+    # what customs pulls: a trait weighs exp(-risk_aversion x trait_sensitivity x pulled share). The default
+    # is the calibrated world (docs/world.md); larger values are what-if runs of more reactive smugglers.
+    trait_sensitivity: float = 3.0
     capacity_share: dict[str, float] = field(default_factory=lambda: dict(CAPACITY_SHARE))
     # hub -> ((from_day, share), ...): enforcement changes over time (the waterbed experiments).
     capacity_schedule: dict[str, tuple[tuple[int, float], ...]] = field(default_factory=dict)
@@ -75,6 +79,8 @@ class WorldConfig:
             raise ValueError("days must be at least 1")
         if not 0 < self.scale <= 10:
             raise ValueError(f"scale must be in (0, 10], got {self.scale}")
+        if self.trait_sensitivity < 0:
+            raise ValueError(f"trait_sensitivity must be >= 0, got {self.trait_sensitivity}")
         if not 0 <= self.adaptation_rate <= 1:
             raise ValueError(f"adaptation_rate must be in [0, 1], got {self.adaptation_rate}")
         if self.now is not None and self.now.tzinfo is None:

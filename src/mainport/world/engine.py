@@ -109,6 +109,8 @@ class World:
             config.scale,
             config.smuggling_boost,
         )
+        for org in self.orgs:
+            org.trait_sensitivity = config.trait_sensitivity
         self._epoch0 = int(
             datetime(config.start.year, config.start.month, config.start.day, tzinfo=UTC).timestamp()
         )

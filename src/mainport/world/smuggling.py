@@ -132,6 +132,7 @@ class Organisation:
     risk_method: dict[str, float] = field(default_factory=dict)
     risk_trait: dict[tuple[str, str], float] = field(default_factory=dict)
     aversion: float = 6.0
+    trait_sensitivity: float = TRAIT_SENSITIVITY
 
     def hub_weights(self) -> dict[str, float]:
         return {
@@ -151,7 +152,7 @@ class Organisation:
         """exp(-aversion x sensitivity x risk) per value: how much less attractive a trait's boxes look."""
         uniq, inv = np.unique(np.asarray(values, dtype=object).astype(str), return_inverse=True)
         risk = np.array([self.risk_trait.get((kind, str(u)), PRIOR_TRAIT_RISK) for u in uniq])
-        return np.exp(-self.aversion * TRAIT_SENSITIVITY * risk)[inv]
+        return np.exp(-self.aversion * self.trait_sensitivity * risk)[inv]
 
     def pick_style(self, rng: np.random.Generator) -> str:
         """Front company or a hijacked legitimate importer for a cargo load."""
