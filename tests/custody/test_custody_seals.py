@@ -139,6 +139,24 @@ def test_door_open_at_sea_single_signal_is_lower_severity(session: Session, prin
     assert alerts[0].detail["last"]["channels"] == ["door", "eseal"]
 
 
+def test_signals_either_side_of_a_clock_hour_are_one_opening(session: Session, principal_factory) -> None:
+    """An e-seal at 10:58 and the door sensor at 11:03 are the same opening (this split into two alerts when
+    alerts were keyed on the clock hour, and the test above failed whenever it ran at minute 55 or later)."""
+    analyst = principal_factory()
+    _event(session, 1, "LOAD", NOW - timedelta(days=3))
+    first = (NOW - timedelta(days=1)).replace(minute=58, second=0)
+    seals.ingest_readings(session=session, actor=analyst, readings=[_reading(1, first)], source="t")
+    _s, _d, alerts = seals.ingest_readings(
+        session=session,
+        actor=analyst,
+        readings=[_reading(2, first + timedelta(minutes=5), kind="door")],
+        source="t",
+    )
+    assert alerts[0].severity == 4 and alerts[0].occurrences == 2
+    stored = session.scalars(select(Alert).where(Alert.kind == "seal.door_opened")).all()
+    assert len(stored) == 1
+
+
 def test_door_open_during_inspection_in_guarded_area_is_fine(session: Session, principal_factory) -> None:
     customs = principal_factory(role=Role.officer)
     _a, plan = flows.select_for_control(

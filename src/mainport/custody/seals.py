@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mainport.audit import service as audit
@@ -293,12 +293,17 @@ def assess_opening(session: Session, container_number: str, at: datetime, locati
     )
 
 
-def _channels(session: Session, container_number: str, at: datetime, ref: str, channel: str) -> set[str]:
-    """Independent signals of an opening near ``at``: door sensor, e-seal, DCSA DRO event (other ids)."""
+def _channels(
+    session: Session, container_number: str, at: datetime, ref: str, channel: str
+) -> tuple[set[str], datetime]:
+    """Independent signals of an opening near ``at`` (door sensor, e-seal, DCSA DRO event; other ids) and the
+    earliest of them, which anchors the alert: signals minutes apart on either side of a clock hour are one
+    opening, not two."""
     found = {channel}
+    first = at
     window = (at - CORROBORATION_WINDOW, at + CORROBORATION_WINDOW)
-    for kind in session.scalars(
-        select(SealTelemetry.kind).where(
+    for kind, seen_at in session.execute(
+        select(SealTelemetry.kind, SealTelemetry.at).where(
             SealTelemetry.container_number == container_number,
             SealTelemetry.reading_id != ref,
             SealTelemetry.status.in_(("open", "tampered")),
@@ -306,19 +311,19 @@ def _channels(session: Session, container_number: str, at: datetime, ref: str, c
         )
     ):
         found.add(kind)
-    event = session.scalar(
-        select(ContainerEvent.id)
-        .where(
+        first = min(first, seen_at)
+    event_at = session.scalar(
+        select(func.min(ContainerEvent.event_datetime)).where(
             ContainerEvent.equipment_reference == container_number,
             ContainerEvent.type_code == "DRO",
             ContainerEvent.event_id != ref,
             ContainerEvent.event_datetime.between(*window),
         )
-        .limit(1)
     )
-    if event is not None:
+    if event_at is not None:
         found.add("event")
-    return found
+        first = min(first, event_at)
+    return found, first
 
 
 def judge_opening(
@@ -348,7 +353,7 @@ def judge_opening(
         )
     if verdict.authorised:
         return None
-    channels = _channels(session, container_number, at, ref, channel)
+    channels, first = _channels(session, container_number, at, ref, channel)
     corroborated = len(channels) >= 2
     # An e-seal reports that it was broken, not that a door moved: say what the sensor said.
     what = "e-seal found breached" if channel == "eseal" else "door opened"
@@ -370,7 +375,7 @@ def judge_opening(
             "channels": sorted(channels),
             "position": verdict.position,
         },
-        dedup_key=at.strftime("%Y%m%d%H"),
+        dedup_key=first.strftime("%Y%m%d%H%M"),
     )
 
 
