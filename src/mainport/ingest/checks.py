@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Any
 
 from mainport.reference.containers import LETTER_VALUES, parse_container_number
 from mainport.reference.locations import is_known_unlocode, is_unlocode_shape
@@ -13,6 +14,27 @@ from mainport.reference.vessels import normalise_imo
 
 class Invalid(ValueError):
     """A record failed a check; the message names the field, the problem and the value."""
+
+
+def text(
+    d: dict[str, Any], name: str, max_len: int, *, required: bool = False, numbers: bool = False
+) -> str | None:
+    """Field ``name`` of record ``d`` as stripped text (None when absent or blank, unless ``required``), at
+    most ``max_len`` characters. ``numbers``: a number is taken as its text (CSV and JSON declarations carry
+    references such as voyage numbers either way)."""
+    value = d.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise Invalid(f"{name}: required field missing or empty")
+        return None
+    if not isinstance(value, (str | int) if numbers else str):
+        raise Invalid(f"{name}: must be text (value {value!r:.60})")
+    stripped = str(value).strip()
+    if len(stripped) > max_len:
+        raise Invalid(
+            f"{name}: longer than {max_len} characters ({len(stripped)}; value {stripped[:40]!r}...)"
+        )
+    return stripped
 
 
 def timestamp(field: str, value: object) -> datetime:

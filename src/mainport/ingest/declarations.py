@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from mainport.ingest import checks
@@ -85,24 +86,14 @@ class PartyRef:
     country: str
 
 
+# Declarations take a number where text is due (voyage numbers, references written as JSON numbers).
+_text = partial(checks.text, numbers=True)
+
+
 @dataclass(frozen=True, slots=True)
 class ValidDeclaration:
     row: dict[str, Any]  # declaration columns without party ids
     parties: dict[str, PartyRef]  # role -> party
-
-
-def _text(d: dict[str, Any], name: str, max_len: int, *, required: bool = False) -> str | None:
-    value = d.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise Invalid(f"{name}: required field missing or empty")
-        return None
-    if not isinstance(value, str | int):
-        raise Invalid(f"{name}: must be text (value {value!r:.60})")
-    text = str(value).strip()
-    if len(text) > max_len:
-        raise Invalid(f"{name}: longer than {max_len} characters ({len(text)}; value {text[:40]!r}...)")
-    return text
 
 
 def _number(d: dict[str, Any], name: str) -> float:

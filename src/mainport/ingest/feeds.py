@@ -26,22 +26,8 @@ FOUND_BY = ("inspection", "consignee", "diver", "border", "tip", "police", "inte
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")  # drug, modus operandi
 
 
-def _text(d: dict[str, Any], name: str, max_len: int, *, required: bool = False) -> str | None:
-    value = d.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise Invalid(f"{name}: required field missing or empty")
-        return None
-    if not isinstance(value, str):
-        raise Invalid(f"{name}: must be text (value {value!r:.60})")
-    text = value.strip()
-    if len(text) > max_len:
-        raise Invalid(f"{name}: longer than {max_len} characters ({len(text)}; value {text[:40]!r}...)")
-    return text
-
-
 def _required(d: dict[str, Any], name: str, max_len: int) -> str:
-    text = _text(d, name, max_len, required=True)
+    text = checks.text(d, name, max_len, required=True)
     assert text is not None
     return text
 
@@ -85,7 +71,7 @@ def _enum(d: dict[str, Any], name: str, allowed: tuple[str, ...], *, upper: bool
 
 
 def _code(d: dict[str, Any], name: str, *, default: str | None = None) -> str | None:
-    value = _text(d, name, 32)
+    value = checks.text(d, name, 32)
     if value is None:
         return default
     code = value.lower()
@@ -126,9 +112,9 @@ def access(d: dict[str, Any], *, now: datetime) -> dict[str, Any]:
     hub = _hub(d)
     kind = _enum(d, "kind", ACCESS_KINDS)
     unlocode = _unlocode(d, "unlocode")
-    facility = _text(d, "facility", 16)
+    facility = checks.text(d, "facility", 16)
     container = _container(d, "container_number", required=kind in CONTAINER_LOOKUPS)
-    obj = _text(d, "object", 100)
+    obj = checks.text(d, "object", 100)
     return {
         "key": _digest(at.isoformat(), user, org, hub, kind, container, obj, unlocode, facility),
         "at": at,
@@ -153,7 +139,7 @@ def eseal(d: dict[str, Any], *, now: datetime) -> dict[str, Any]:
     if kind is not None and kind != "eseal_status":
         raise Invalid(f"kind: not an e-seal status record (value {kind!r:.60})")
     container = _container(d, "equipmentReference", required=True)
-    seal = _text(d, "sealNumber", 32)
+    seal = checks.text(d, "sealNumber", 32)
     at = _time(d, "reportedAt", now)
     place = _unlocode(d, "UNLocationCode")
     reported = _enum(d, "status", tuple(ESEAL_STATUS), upper=True)
@@ -171,7 +157,7 @@ def eseal(d: dict[str, Any], *, now: datetime) -> dict[str, Any]:
 
 def inspection(d: dict[str, Any], *, now: datetime) -> dict[str, Any]:
     """A customs inspection: reference and/or container_number, hub, kind, inspected_at, result, kg_found."""
-    reference = _text(d, "reference", 40)
+    reference = checks.text(d, "reference", 40)
     container = _container(d, "container_number")
     if reference is None and container is None:
         raise Invalid("reference: a reference or a container_number is required")
@@ -205,7 +191,7 @@ def seizure(d: dict[str, Any], *, now: datetime) -> dict[str, Any]:
     drug = _code(d, "drug", default="cocaine")
     modus = _code(d, "modus_operandi")
     container = _container(d, "container_number")
-    reference = _text(d, "reference", 40)
+    reference = checks.text(d, "reference", 40)
     found_by = _enum(d, "found_by", FOUND_BY)
     return {
         "hub": hub,
