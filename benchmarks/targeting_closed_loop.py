@@ -38,9 +38,8 @@ from mainport.targeting.rules import Rule, apply_rules, load_profiles
 from mainport.targeting.selection import combine, select
 from mainport.world import World, WorldConfig
 from mainport.world.config import DUTCH_HUBS
+from mainport.world.network import LATAM_LANES
 from mainport.world.smuggling import Attempt, Organisation
-
-LATAM_LANES = ("latam_west", "latam_caribbean", "latam_east")
 
 POLICIES = ("random", "rules", "greedy", "explore")
 # Variants for explaining the result (``--variants``): the exploration and the training weights taken apart.

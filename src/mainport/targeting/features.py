@@ -255,27 +255,17 @@ def _party_age(filed: pd.Series, ids: pd.Series, first_seen: dict[str, int]) -> 
     return age.fillna(0.0).clip(lower=0.0)
 
 
+# What an inspection outcome is counted by (past inspections and hits per consignee, port of loading, ...).
+_OUTCOME_KEYS = ("consignee_id", "consignor_id", "carrier", "vessel_imo", "hs_heading", "place_of_loading")
+
+
 def _outcome_frame(history: pd.DataFrame, outcomes: pd.DataFrame | None) -> pd.DataFrame:
     if outcomes is None or outcomes.empty:
-        return pd.DataFrame(
-            columns=[
-                "declaration_id",
-                "inspected_at",
-                "found",
-                "consignee_id",
-                "consignor_id",
-                "carrier",
-                "vessel_imo",
-                "hs_heading",
-                "place_of_loading",
-            ]
-        )
+        return pd.DataFrame(columns=["declaration_id", "inspected_at", "found", *_OUTCOME_KEYS])
     out = outcomes[["declaration_id", "inspected_at", "found"]].copy()
     out["inspected_at"] = _utc(out["inspected_at"])
     out["found"] = out["found"].astype(float)
-    cols = ["declaration_id", "consignee_id", "consignor_id", "carrier", "vessel_imo", "hs_heading"]
-    cols += [c for c in ("place_of_loading",) if c in history]
-    return out.merge(history[cols], on="declaration_id", how="left")
+    return out.merge(history[["declaration_id", *_OUTCOME_KEYS]], on="declaration_id", how="left")
 
 
 def build_features(
@@ -379,11 +369,8 @@ def build_features(
     # The port of loading's own record: a route where earlier inspections found loads is a route in use,
     # wherever it lies. The rate is shrunk by PORT_RATE_PRIOR inspections at 0, so one lucky hit among few
     # inspections does not outrank a long record.
-    if "place_of_loading" in out:
-        port_insp = _prior_counts(at, "place_of_loading", out, "place_of_loading", "inspected_at")
-        port_hits = _prior_counts(at, "place_of_loading", out, "place_of_loading", "inspected_at", "found")
-    else:
-        port_insp = port_hits = pd.Series(0.0, index=d.index)
+    port_insp = _prior_counts(at, "place_of_loading", out, "place_of_loading", "inspected_at")
+    port_hits = _prior_counts(at, "place_of_loading", out, "place_of_loading", "inspected_at", "found")
     f["loading_port_past_inspections"] = port_insp
     f["loading_port_hit_rate"] = port_hits / (port_insp + PORT_RATE_PRIOR)
 

@@ -28,7 +28,7 @@ from mainport.world.enforcement import (
     InspectionOutcome,
     Policy,
 )
-from mainport.world.network import build_network
+from mainport.world.network import LATAM_LANES, build_network
 from mainport.world.parties import build_party_book
 from mainport.world.smuggling import (
     ALT_LANE,
@@ -67,7 +67,6 @@ from mainport.world.trade import (
     truck_rows,
 )
 
-_LATAM_LANES = ("latam_west", "latam_caribbean", "latam_east")
 _POSITIONS = {
     "rip_on": ("doors",),
     "reefer_unit": ("reefer_unit",),
@@ -227,7 +226,7 @@ class World:
             pool = hub_rows.copy()
         else:
             # Source lanes, and West Africa (bulk cocoa, and boxes re-shipped via the Gulf of Guinea).
-            pool = hub_rows & np.isin(rows["lane"], (*_LATAM_LANES, "west_africa"))
+            pool = hub_rows & np.isin(rows["lane"], (*LATAM_LANES, "west_africa"))
             if a.method == "reefer_unit":
                 pool &= rows["reefer"]
         pool[list(st.dirty)] = False

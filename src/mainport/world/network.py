@@ -244,6 +244,9 @@ LANES: dict[str, Lane] = {
     )
 }
 
+# The source lanes (Latin America): where loads are hidden, besides West Africa.
+LATAM_LANES = tuple(code for code, lane in LANES.items() if lane.latam)
+
 # Share of each sea hub's boxes per lane.
 HUB_LANES: dict[str, tuple[tuple[str, float], ...]] = {
     "rotterdam": (
