@@ -436,7 +436,7 @@ def report(daily: pd.DataFrame, args: argparse.Namespace) -> None:
         )
         print(f"| {week} | " + " | ".join(cells) + " |")
     # Collapse check: per third of the run, mean ± sd over seeds.
-    thirds = np.array_split(np.arange(1, args.weeks + 1), 3)
+    thirds = [t for t in np.array_split(np.arange(1, args.weeks + 1), 3) if len(t)]  # runs under 3 weeks
     w = daily.assign(third=np.searchsorted([t[-1] for t in thirds], daily["week"]))
     part = w.groupby(["policy", "seed", "third"])[["finds", "inspections", "kg"]].sum()
     part["hit"] = part["finds"] / part["inspections"]
