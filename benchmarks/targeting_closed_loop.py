@@ -15,7 +15,7 @@ organisations' usual profile, and how many loaded boxes each policy's ranking pu
 (precision and recall of the ranking itself, far less noisy than the finds).
 
 Run: .venv/bin/python benchmarks/targeting_closed_loop.py [--quick] [--seeds 1 2 3] [--weeks 12]
-     [--scale 0.05] [--boost 200] [--exploration 0.1] [--rounds 80] [--half-life DAYS] [--policies ...]
+     [--scale 1.0] [--boost 200] [--exploration 0.1] [--rounds 80] [--half-life DAYS] [--policies ...]
      [--variants explore_ipw explore_model_prior ...] [--trait-sensitivity 3] [--csv daily.csv]
      [--from-csv s1.csv s2.csv ...]   (report on runs made per seed in parallel)
 """
@@ -276,6 +276,7 @@ def run_policy(name: str, args: argparse.Namespace, seed: int, rules: list[Rule]
                 "policy": name,
                 "seed": seed,
                 "trait_sensitivity": args.trait_sensitivity,
+                "scale": args.scale,
                 "day": day,
                 "week": day // 7 + 1,
                 "inspections": inspections,
@@ -318,7 +319,13 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="4 weeks at scale 0.02, one seed")
     ap.add_argument("--seeds", type=int, nargs="+", default=[1])
     ap.add_argument("--weeks", type=int, default=12)
-    ap.add_argument("--scale", type=float, default=0.05)
+    ap.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="world volume (1.0: full Rotterdam volume, ~150 scanner slots a day); exploration's absolute"
+        " budget scales with it",
+    )
     ap.add_argument("--boost", type=float, default=200.0, help="world smuggling_boost (dirty ratio)")
     ap.add_argument("--exploration", type=float, default=0.10)
     ap.add_argument(
@@ -353,6 +360,9 @@ def main() -> None:
         daily = pd.concat([pd.read_csv(f) for f in args.from_csv], ignore_index=True)
         args.seeds = sorted(daily["seed"].unique().tolist())
         args.weeks = int(daily["week"].max())
+        scales = daily["scale"].dropna().unique() if "scale" in daily else []
+        if len(scales):  # else as given on the command line (CSVs before this column existed)
+            args.scale = "/".join(str(v) for v in sorted(scales))
         if "trait_sensitivity" in daily:
             args.trait_sensitivity = "/".join(str(v) for v in sorted(daily["trait_sensitivity"].unique()))
         report(daily, args)

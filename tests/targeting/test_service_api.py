@@ -35,7 +35,9 @@ def test_selection_records_strategy_reasons_alerts_and_audit(session, principal_
     )
     assert sel.candidates == 80 and len(sel.items) == 20
     strategies = {i.strategy for i in sel.items}
-    assert "risk" in strategies and strategies & {"random_audit", "uncertainty"}
+    # the default: half random audit, half Thompson sampling over profiles (no outcomes yet: model-free prior)
+    assert sel.strategy == "thompson" and "risk" in strategies and strategies & {"random_audit", "thompson"}
+    assert strategies <= {"risk", "random_audit", "thompson"}
     assert all(i.reasons for i in sel.items if i.strategy != "risk" or i.rule_hits)
     assert any(r.startswith("rule ") for i in sel.items for r in i.reasons)
     alerts = session.scalars(select(Alert).where(Alert.source == "targeting")).all()

@@ -14,6 +14,7 @@ from rich.table import Table
 from mainport.database import session_scope
 from mainport.database.runtime import get_session_factory
 from mainport.identity.principal import system_principal
+from mainport.targeting.selection import DEFAULT_STRATEGY
 
 app = typer.Typer(
     help="Risk targeting: train the model, score, select what to inspect, evaluate.", no_args_is_help=True
@@ -58,7 +59,7 @@ def select_cmd(
     scan: int | None = typer.Option(None, help="scanner slots (default: the hub's configured capacity)"),
     physical: int = typer.Option(0, help="physical inspections"),
     exploration: float = typer.Option(0.10, help="share of capacity kept for exploration"),
-    strategy: str = typer.Option("mixed", help="random | uncertainty | mixed | thompson"),
+    strategy: str = typer.Option(DEFAULT_STRATEGY, help="thompson | mixed | uncertainty | random"),
 ) -> None:
     """Select the hub's inspections for the day; raises an alert per selected declaration."""
     from mainport.targeting import service

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mainport.targeting.selection import DEFAULT_STRATEGY
+
 
 class SelectionItemOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -46,7 +48,7 @@ class SelectionRequest(BaseModel):
     capacity_scan: int | None = Field(default=None, ge=0)
     capacity_physical: int | None = Field(default=None, ge=0)
     exploration_share: float = Field(default=0.10, ge=0.0, le=1.0)
-    strategy: Literal["random", "uncertainty", "mixed", "thompson"] = "mixed"
+    strategy: Literal["random", "uncertainty", "mixed", "thompson"] = DEFAULT_STRATEGY
     seed: int | None = None
 
 

@@ -30,6 +30,7 @@ Design (recorded per item as ``strategy`` and ``propensity``, the probability th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,10 @@ import pandas as pd
 STRATEGIES = ("random", "uncertainty", "mixed", "thompson")
 # Strategy -> the label recorded for its directed (non-random) exploration picks.
 DIRECTED = {"uncertainty": "uncertainty", "mixed": "uncertainty", "thompson": "thompson"}
+# The platform's strategy unless a selection names another: half random audit, half Thompson sampling over
+# declaration profiles. In the full-scale closed loop it found more than no exploration in every seed
+# (docs/targeting.md). `select` itself defaults to "mixed", which needs no profile column.
+DEFAULT_STRATEGY: Final = "thompson"
 PRIOR_STRENGTH = 10.0
 
 

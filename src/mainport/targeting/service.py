@@ -24,7 +24,7 @@ from mainport.targeting import learning
 from mainport.targeting.model import RiskModel, train
 from mainport.targeting.models import ModelVersion, RiskScore, RuleProfileVersion, Selection, SelectionItem
 from mainport.targeting.rules import Rule, apply_rules, latest_versions, load_profiles, parse_profile
-from mainport.targeting.selection import Capacity, combine
+from mainport.targeting.selection import DEFAULT_STRATEGY, Capacity, combine
 from mainport.targeting.selection import select as select_items
 
 HISTORY_DAYS = 400
@@ -443,7 +443,7 @@ def run_selection(
     day: date,
     capacity: Capacity | None = None,
     exploration_share: float = 0.10,
-    strategy: str = "mixed",
+    strategy: str = DEFAULT_STRATEGY,
     seed: int | None = None,
 ) -> Selection:
     """Score the hub's declarations of the day, select within capacity, record why, raise alerts."""
