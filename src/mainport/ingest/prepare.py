@@ -9,16 +9,18 @@ same rows and quarantine reasons.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import orjson
 
 from mainport.ingest.checks import Invalid
 from mainport.ingest.events import to_row
 from mainport.ingest.records import RAW_LIMIT, RawRecord
+
+T = TypeVar("T")
 
 EVENT_COLUMNS = (
     "event_id",
@@ -119,17 +121,8 @@ def prepare_events(
     received_at = bound_time(dialect, now)
     zone = "" if dialect == "sqlite" else "+00:00"
     dumps = orjson.dumps
-    received = duplicates = 0
-    for rec in records:
-        received += 1
-        if rec.error is not None:
-            refused.append(Refused.of(rec, rec.error))
-            continue
-        try:
-            r = to_row(rec.parsed, now=now)
-        except Invalid as exc:
-            refused.append(Refused.of(rec, str(exc)))
-            continue
+    duplicates = 0
+    for rec, r in validated(records, to_row, now, out, refused):
         event_id = r["event_id"]
         if event_id in seen:
             duplicates += 1
@@ -164,8 +157,34 @@ def prepare_events(
         )
         locators.append(rec.locator)
         sizes.append(rec.raw_size)
-    out.received, out.duplicates = received, duplicates
+    out.duplicates = duplicates
     return out
+
+
+class Counts(Protocol):
+    received: int
+
+
+def validated(
+    records: Iterable[RawRecord],
+    validate: Callable[..., T],
+    now: datetime,
+    counts: Counts,
+    refused: list[Refused],
+) -> Iterator[tuple[RawRecord, T]]:
+    """Count every record received; refuse the unparsed and the invalid into `refused` with the reason;
+    yield the rest with what `validate(parsed, now=now)` made of them. Every ingest reads through this."""
+    for rec in records:
+        counts.received += 1
+        if rec.error is not None:
+            refused.append(Refused.of(rec, rec.error))
+            continue
+        try:
+            value = validate(rec.parsed, now=now)
+        except Invalid as exc:
+            refused.append(Refused.of(rec, str(exc)))
+            continue
+        yield rec, value
 
 
 def sqlite_time(value: datetime, text: object = None) -> str:

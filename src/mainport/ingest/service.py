@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import datetime
-from typing import Any, TypeVar
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import orjson
 from sqlalchemy import func, insert, select, update
@@ -19,7 +18,6 @@ from mainport.errors import NotFound, ValidationFailed
 from mainport.identity.principal import Principal
 from mainport.ingest import declarations as decl
 from mainport.ingest import feeds
-from mainport.ingest.checks import Invalid
 from mainport.ingest.models import IngestRun, QuarantinedRecord
 from mainport.ingest.prepare import (
     CLASSIFIER,
@@ -31,12 +29,11 @@ from mainport.ingest.prepare import (
     Refused,
     event_time,
     prepare_events,
+    validated,
 )
 from mainport.ingest.records import RAW_LIMIT, Problem, RawRecord, Reconciliation
 from mainport.ingest.sequence import MAX_EQUIPMENT, SequenceState
 from mainport.shipments.models import Container, ContainerEvent, Declaration, Party
-
-T = TypeVar("T")
 
 # Job kind -> quarantine kind of the smaller feeds (`feeds.py`): stored through their domains' services.
 FEED_KINDS = {"access": "access", "eseal": "eseal", "inspections": "inspection", "seizures": "seizure"}
@@ -209,28 +206,6 @@ def register_containers(session: Session, size_types: dict[str, str | None]) -> 
 # --- declarations -----------------------------------------------------------------------------------------
 
 
-def _validated(
-    records: Iterable[RawRecord],
-    validate: Callable[..., T],
-    now: datetime,
-    recon: Reconciliation,
-    bad: list[Refused],
-) -> Iterator[tuple[RawRecord, T]]:
-    """Count every record received; refuse the unparsed and the invalid into `bad` with the reason; yield
-    the rest with what `validate` made of them. (Events have their own inlined loop: the hot path.)"""
-    for rec in records:
-        recon.received += 1
-        if rec.error is not None:
-            bad.append(Refused.of(rec, rec.error))
-            continue
-        try:
-            value = validate(rec.parsed, now=now)
-        except Invalid as exc:
-            bad.append(Refused.of(rec, str(exc)))
-            continue
-        yield rec, value
-
-
 def ingest_declarations(
     *, session: Session, actor: Principal, records: Iterable[RawRecord], source: str
 ) -> Reconciliation:
@@ -251,7 +226,7 @@ def _declarations(
     bad: list[Refused] = []
     latest: dict[str, decl.ValidDeclaration] = {}
     now = utcnow()
-    for _rec, valid in _validated(records, decl.validate, now, recon, bad):
+    for _rec, valid in validated(records, decl.validate, now, recon, bad):
         ref = valid.row["reference"]
         prior = latest.get(ref)
         if prior is not None:
@@ -384,7 +359,7 @@ def _feed(
     rows: list[dict[str, Any]] = []
     recs: list[RawRecord] = []
     seen: set[object] = set()
-    for rec, row in _validated(records, validate, now, recon, bad):
+    for rec, row in validated(records, validate, now, recon, bad):
         identity = feeds.identity(kind, row)
         if identity in seen:
             recon.duplicates += 1  # the same record again in this batch
