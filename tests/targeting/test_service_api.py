@@ -35,7 +35,8 @@ def test_selection_records_strategy_reasons_alerts_and_audit(session, principal_
     )
     assert sel.candidates == 80 and len(sel.items) == 20
     strategies = {i.strategy for i in sel.items}
-    # the default: half random audit, half Thompson sampling over profiles (no outcomes yet: model-free prior)
+    # the default: half random audit, half Thompson sampling over profiles (no model and no outcomes
+    # yet: the rule score is the prior)
     assert sel.strategy == "thompson" and "risk" in strategies and strategies & {"random_audit", "thompson"}
     assert strategies <= {"risk", "random_audit", "thompson"}
     assert all(i.reasons for i in sel.items if i.strategy != "risk" or i.rule_hits)

@@ -1,10 +1,11 @@
 """Events prepared for storing: every check that needs no database (pure; no SQLAlchemy).
 
-`prepare_events` validates one batch of RawRecords, drops duplicates within the batch and binds the rows as
-insert tuples for the dialect. It runs in the job's process (small files, API bodies, retries) or in the
-reader process of a pipelined file job (`pipeline.py`); the database-dependent steps (stored eventIDs,
-sequence against stored events, the write) follow in `service.store_events` either way, so both give the
-same rows and quarantine reasons.
+`validated` is the read loop every ingest shares (count, refuse the unparsed and the invalid with the
+reason, yield the rest). `prepare_events` validates one batch of RawRecords, drops duplicates within the
+batch and binds the rows as insert tuples for the dialect. It runs in the job's process (small files, API
+bodies, retries) or in the reader process of a pipelined file job (`pipeline.py`); the database-dependent
+steps (stored eventIDs, sequence against stored events, the write) follow in `service.store_events` either
+way, so both give the same rows and quarantine reasons.
 """
 
 from __future__ import annotations
