@@ -360,11 +360,11 @@ def main() -> None:
         daily = pd.concat([pd.read_csv(f) for f in args.from_csv], ignore_index=True)
         args.seeds = sorted(daily["seed"].unique().tolist())
         args.weeks = int(daily["week"].max())
-        scales = daily["scale"].dropna().unique() if "scale" in daily else []
-        if len(scales):  # else as given on the command line (CSVs before this column existed)
-            args.scale = "/".join(str(v) for v in sorted(scales))
-        if "trait_sensitivity" in daily:
-            args.trait_sensitivity = "/".join(str(v) for v in sorted(daily["trait_sensitivity"].unique()))
+        # The run settings the CSVs record; else as given on the command line (CSVs before these columns).
+        for setting in ("scale", "trait_sensitivity"):
+            values = daily[setting].dropna().unique() if setting in daily else []
+            if len(values):
+                setattr(args, setting, "/".join(str(v) for v in sorted(values)))
         report(daily, args)
         return
     if args.quick:
@@ -420,7 +420,9 @@ def report(daily: pd.DataFrame, args: argparse.Namespace) -> None:
             f"{ms('kg_per_insp', '.2f')} | {ms('hit_rate', '.2%')} | {ms('dutch_loads', '.0f')} | "
             f"{ms('moved', '.0%')} | {ms('rerouted', '.0%')} | {ms('trainings', '.1f')} |"
         )
-    weekly = daily.groupby(["policy", "seed", "week"])[["finds", "inspections", "kg", *cols[3:5]]].sum()
+    weekly = daily.groupby(["policy", "seed", "week"])[
+        ["finds", "inspections", "kg", "dutch_loads", "moved_loads"]
+    ].sum()
     weekly["hit"] = weekly["finds"] / weekly["inspections"]
     weekly["kgi"] = weekly["kg"] / weekly["inspections"]
     weekly["moved"] = weekly["moved_loads"] / weekly["dutch_loads"].clip(lower=1)

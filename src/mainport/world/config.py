@@ -12,6 +12,10 @@ DUTCH_HUBS = (*DUTCH_SEA_HUBS, "schiphol", "flower_auctions")
 NEIGHBOUR_HUBS = ("BEANR", "DEHAM", "FRLEH", "ESALG")
 # Where inbound cocaine can be sent: the waterbed. (Flower auctions are an export route, modelled apart.)
 INBOUND_HUBS = (*DUTCH_SEA_HUBS, "schiphol", *NEIGHBOUR_HUBS)
+# A declaration trait's exposure is a fraction of loads pulled (tenths at most); this scales it onto the same
+# footing as hub and method risks (seizure fractions of up to 1) in exp(-aversion x risk). The calibrated
+# world's value; WorldConfig.trait_sensitivity overrides it for what-if runs.
+TRAIT_SENSITIVITY = 3.0
 
 # Yearly volumes at scale 1. Rotterdam: Port of Rotterdam, ~14.5 M TEU ~ 8.5 M boxes (shared/README.md).
 # The others are order-of-magnitude assumptions (docs/world.md lists them as such).
@@ -58,7 +62,7 @@ class WorldConfig:
     # How strongly organisations steer their declaration profile (port, lane, cover, consignee) away from
     # what customs pulls: a trait weighs exp(-risk_aversion x trait_sensitivity x pulled share). The default
     # is the calibrated world (docs/world.md); larger values are what-if runs of more reactive smugglers.
-    trait_sensitivity: float = 3.0
+    trait_sensitivity: float = TRAIT_SENSITIVITY
     capacity_share: dict[str, float] = field(default_factory=lambda: dict(CAPACITY_SHARE))
     # hub -> ((from_day, share), ...): enforcement changes over time (the waterbed experiments).
     capacity_schedule: dict[str, tuple[tuple[int, float], ...]] = field(default_factory=dict)

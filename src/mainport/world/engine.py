@@ -107,9 +107,8 @@ class World:
             config.risk_aversion,
             config.scale,
             config.smuggling_boost,
+            trait_sensitivity=config.trait_sensitivity,
         )
-        for org in self.orgs:
-            org.trait_sensitivity = config.trait_sensitivity
         self._epoch0 = int(
             datetime(config.start.year, config.start.month, config.start.day, tzinfo=UTC).timestamp()
         )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mainport.world.config import ATTEMPTS_PER_YEAR, INBOUND_HUBS, NEIGHBOUR_HUBS
+from mainport.world.config import ATTEMPTS_PER_YEAR, INBOUND_HUBS, NEIGHBOUR_HUBS, TRAIT_SENSITIVITY
 from mainport.world.parties import PartyBook
 from mainport.world.trade import COMMODITIES
 
@@ -93,9 +93,6 @@ HIJACKED_EXTRACTION, CONSIGNEE_REPORTS = 0.7, 0.6
 TRAIT_KINDS = ("origin", "lane", "routing", "commodity", "consignee")
 # What an organisation assumes of a trait it has no news on: about the share of boxes that is scanned.
 PRIOR_TRAIT_RISK = 0.01
-# A trait's exposure is a fraction of loads pulled (tenths at most); this scales it onto the same footing as
-# hub and method risks (seizure fractions of up to 1) in exp(-aversion x risk).
-TRAIT_SENSITIVITY = 3.0
 # Exposure news per load: seized at an inspection 1.0; box pulled but the load missed 0.5 (the insider or the
 # extraction crew sees the box held and scanned: a warning, not a loss).
 EXPOSURE_SEIZED, EXPOSURE_PULLED = 1.0, 0.5
@@ -245,7 +242,14 @@ _ORG_ORIGINS = (
 
 
 def build_organisations(
-    seed: int, n: int, staff: dict[str, list[tuple[str, str]]], aversion: float, scale: float, boost: float
+    seed: int,
+    n: int,
+    staff: dict[str, list[tuple[str, str]]],
+    aversion: float,
+    scale: float,
+    boost: float,
+    *,
+    trait_sensitivity: float = TRAIT_SENSITIVITY,
 ) -> list[Organisation]:
     rng = np.random.default_rng([seed, 7003])
     sizes = rng.dirichlet(np.full(n, 1.5))
@@ -279,6 +283,7 @@ def build_organisations(
                 covers=tuple(rng.choice(COVERS, size=3, replace=False)),
                 insiders=insiders,
                 aversion=aversion * rng.uniform(0.8, 1.2),
+                trait_sensitivity=trait_sensitivity,
             )
         )
     return orgs
