@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from mainport.config import Settings
-from mainport.database import Base, build_engine
+from mainport.database import Base, build_engine, make_session_factory
 from mainport.domains import load_models
 from mainport.identity import service as identity
 from mainport.identity.models import OrgKind, Role
@@ -26,13 +27,130 @@ SHARED = ROOT.parent / "shared"
 load_models()
 
 
+def _pg_reachable() -> str | None:
+    """None when PostgreSQL answers at PG_URL, else why not (the reason a skip prints)."""
+    global _PG_STATE
+    if _PG_STATE is None:
+        try:
+            eng = build_engine(PG_URL)
+            with eng.connect() as conn:
+                conn.execute(text("select 1"))
+            eng.dispose()
+            _PG_STATE = ""
+        except Exception as exc:  # any failure to reach the server means: skip, and say why
+            _PG_STATE = (
+                f"PostgreSQL not reachable at {PG_URL} ({type(exc).__name__}); "
+                "start it or set MAINPORT_TEST_PG_URL"
+            )
+    return _PG_STATE or None
+
+
+_PG_STATE: str | None = None
+
+
+class FreshDatabase:
+    """An empty database with the whole schema on one backend: a SQLite file or a PostgreSQL schema.
+
+    ``url`` is what a CLI or server is given (MAINPORT_DATABASE_URL); ``engine`` and ``factory`` serve the
+    test itself. PostgreSQL schemas are dropped afterwards."""
+
+    def __init__(self, backend: str, where: Path, *, create_schema: bool = True) -> None:
+        self.backend = backend
+        self._admin: Engine | None = None
+        if backend == "sqlite":
+            where.mkdir(parents=True, exist_ok=True)
+            self.url = f"sqlite:///{where / 'fresh.db'}"
+            self.schema: str | None = None
+        else:
+            reason = _pg_reachable()
+            if reason:
+                pytest.skip(reason)
+            self.schema = f"mp_{uuid.uuid4().hex[:10]}_{os.getpid()}"
+            self._admin = build_engine(PG_URL)
+            with self._admin.begin() as conn:
+                conn.execute(text(f"CREATE SCHEMA {self.schema}"))
+            sep = "&" if "?" in PG_URL else "?"
+            self.url = f"{PG_URL}{sep}options=-csearch_path%3D{self.schema}"
+        self.engine = build_engine(self.url)
+        if create_schema:
+            Base.metadata.create_all(self.engine)
+        self.factory = make_session_factory(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+        if self._admin is not None:
+            with self._admin.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE"))
+            self._admin.dispose()
+
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="pg", marks=pytest.mark.postgres),
+]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def db_backend(request: pytest.FixtureRequest) -> str:
+    """Every test that touches the database runs on SQLite and on PostgreSQL (skipped, saying why, without a
+    server). MAINPORT_TEST_BACKENDS=sqlite (or pg) narrows the run for a quick loop."""
+    backend = str(request.param)
+    wanted = os.environ.get("MAINPORT_TEST_BACKENDS")
+    if wanted and {"sqlite": "sqlite", "postgresql": "pg"}[backend] not in wanted.split(","):
+        pytest.skip(f"{backend} left out by MAINPORT_TEST_BACKENDS={wanted}")
+    if backend == "postgresql":
+        reason = _pg_reachable()
+        if reason:
+            pytest.skip(reason)
+    return backend
+
+
 @pytest.fixture(scope="session")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    db = tmp_path_factory.mktemp("db") / "test.db"
-    eng = build_engine(f"sqlite:///{db}")
-    Base.metadata.create_all(eng)
-    yield eng
-    eng.dispose()
+def engine(db_backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    db = FreshDatabase(db_backend, tmp_path_factory.mktemp(f"db-{db_backend}"))
+    yield db.engine
+    db.close()
+
+
+@pytest.fixture
+def make_fresh_db(db_backend: str, tmp_path: Path) -> Iterator[Callable[[], FreshDatabase]]:
+    """Databases of their own with the whole schema, for code that commits (CLIs, jobs, servers)."""
+    made: list[FreshDatabase] = []
+
+    def make() -> FreshDatabase:
+        made.append(FreshDatabase(db_backend, tmp_path / f"fresh{len(made)}"))
+        return made[-1]
+
+    yield make
+    for db in made:
+        db.close()
+
+
+@pytest.fixture
+def fresh_db(make_fresh_db: Callable[[], FreshDatabase]) -> FreshDatabase:
+    return make_fresh_db()
+
+
+@pytest.fixture
+def configured_db(
+    db_backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[FreshDatabase]:
+    """An empty database (no tables) that the settings point at (MAINPORT_DATABASE_URL, MAINPORT_DATA_DIR):
+    for CLI commands and `make run`'s bootstrap, which migrate and commit themselves."""
+    from mainport.config import get_settings
+    from mainport.database.runtime import get_engine, get_session_factory
+
+    db = FreshDatabase(db_backend, tmp_path, create_schema=False)
+    monkeypatch.setenv("MAINPORT_DATABASE_URL", db.url)
+    monkeypatch.setenv("MAINPORT_DATA_DIR", str(tmp_path / "var"))
+    caches = (get_settings, get_engine, get_session_factory)
+    for cached in caches:
+        cached.cache_clear()
+    yield db
+    get_engine().dispose()
+    for cached in caches:
+        cached.cache_clear()
+    db.close()
 
 
 def _rolled_back_connection(eng: Engine) -> Iterator[Connection]:
@@ -64,24 +182,11 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 @pytest.fixture(scope="session")
-def pg_engine() -> Iterator[Engine]:
-    try:
-        eng = build_engine(PG_URL)
-        with eng.connect() as conn:
-            conn.execute(text("select 1"))
-    except Exception as exc:  # any failure to reach the server means: skip, and say why
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL} ({type(exc).__name__}); set MAINPORT_TEST_PG_URL")
-    schema = f"mp_test_{os.getpid()}"
-    with eng.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    scoped = build_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
-    Base.metadata.create_all(scoped)
-    yield scoped
-    scoped.dispose()
-    with eng.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-    eng.dispose()
+def pg_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """PostgreSQL only, for tests of PostgreSQL behaviour itself (locks, concurrency)."""
+    db = FreshDatabase("postgresql", tmp_path_factory.mktemp("pg"))
+    yield db.engine
+    db.close()
 
 
 @pytest.fixture
@@ -210,7 +315,7 @@ def seed_users(session: Session) -> None:
 
 
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+def live_server(fresh_db: FreshDatabase, tmp_path: Path) -> Iterator[LiveServer]:
     import socket
     import threading
     import time
@@ -218,11 +323,8 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     import uvicorn
 
     from mainport.api.app import create_app
-    from mainport.database import make_session_factory
 
-    eng = build_engine(f"sqlite:///{tmp_path / 'live.db'}")
-    Base.metadata.create_all(eng)
-    factory = make_session_factory(eng)
+    factory = fresh_db.factory
     with factory.begin() as s:
         seed_users(s)
     settings = Settings(environment="test", secret_key="l" * 40, data_dir=tmp_path, database_url="sqlite://")
@@ -241,7 +343,6 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     yield LiveServer(f"http://127.0.0.1:{port}", factory)
     server.should_exit = True
     thread.join(timeout=10)
-    eng.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from mainport.config import get_settings
 from mainport.database import session_scope
-from mainport.database.runtime import get_engine, get_session_factory
+from mainport.database.runtime import get_session_factory
 from mainport.identity.models import User
 from mainport.ingest.models import IngestRun
 from mainport.shipments.models import Container, ContainerEvent, Declaration
+from tests.conftest import FreshDatabase
 
 
 @pytest.fixture
-def fresh_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("MAINPORT_DATABASE_URL", f"sqlite:///{tmp_path / 'var' / 'mainport.db'}")
-    monkeypatch.setenv("MAINPORT_DATA_DIR", str(tmp_path / "var"))
-    for cached in (get_settings, get_engine, get_session_factory):
-        cached.cache_clear()
-    yield tmp_path
-    get_engine().dispose()
-    for cached in (get_settings, get_engine, get_session_factory):
-        cached.cache_clear()
+def fresh_env(configured_db: FreshDatabase, tmp_path: Path) -> Path:
+    return tmp_path
 
 
 @pytest.mark.slow

@@ -1,25 +1,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from mainport.custody.cli import app
-from mainport.database import Base, build_engine, make_session_factory
+from tests.conftest import FreshDatabase
 
 
 @pytest.fixture
-def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def cli_db(fresh_db: FreshDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
     # Its own database: the CLI commits.
-    engine = build_engine(f"sqlite:///{tmp_path / 'cli.db'}")
-    Base.metadata.create_all(engine)
-    factory = make_session_factory(engine)
-    monkeypatch.setattr("mainport.custody.cli.get_session_factory", lambda: factory)
-    yield
-    engine.dispose()
+    monkeypatch.setattr("mainport.custody.cli.get_session_factory", lambda: fresh_db.factory)
 
 
 def test_telemetry_jsonl_and_dwell(cli_db: None, tmp_path: Path) -> None:

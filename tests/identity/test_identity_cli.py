@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,21 +9,15 @@ from sqlalchemy import update
 from typer.testing import CliRunner
 
 from mainport.audit.models import AuditEntry
-from mainport.config import get_settings
 from mainport.database import migrations
-from mainport.database.runtime import get_engine, get_session_factory
+from mainport.database.runtime import get_engine
+from tests.conftest import FreshDatabase
 
 
 @pytest.fixture
-def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("MAINPORT_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    for cached in (get_settings, get_engine, get_session_factory):
-        cached.cache_clear()
+def cli_db(configured_db: FreshDatabase, tmp_path: Path) -> Path:
     migrations.upgrade(engine=get_engine())
-    yield tmp_path
-    get_engine().dispose()
-    for cached in (get_settings, get_engine, get_session_factory):
-        cached.cache_clear()
+    return tmp_path
 
 
 def test_user_token_and_audit_commands(cli_db: Path) -> None:

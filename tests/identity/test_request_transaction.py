@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from mainport.api.deps import SessionDep, get_session
-from mainport.database import Base, build_engine, make_session_factory
 from mainport.errors import Conflict
 from mainport.shipments.models import Party
+from tests.conftest import FreshDatabase
 from tests.shipments.factories import T0
 
 
-def _app(tmp_path: Path) -> tuple[FastAPI, object]:
+def _app(db: FreshDatabase) -> tuple[FastAPI, object]:
     from mainport.api.errors import install_error_handlers
 
-    engine = build_engine(f"sqlite:///{tmp_path / 'tx.db'}")
-    Base.metadata.create_all(engine)
-    factory = make_session_factory(engine)
+    factory = db.factory
     app = FastAPI()
     app.state.session_factory = factory
     install_error_handlers(app)
@@ -41,8 +37,8 @@ def _app(tmp_path: Path) -> tuple[FastAPI, object]:
     return app, factory
 
 
-def test_commit_before_response_and_rollback_on_error(tmp_path: Path) -> None:
-    app, factory = _app(tmp_path)
+def test_commit_before_response_and_rollback_on_error(fresh_db: FreshDatabase) -> None:
+    app, factory = _app(fresh_db)
     assert get_session  # the dependency under test
     with TestClient(app) as client:
         assert client.post("/ok/NL1").status_code == 200

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,13 +15,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from mainport.database import Base, build_engine, make_session_factory
 from mainport.identity.principal import system_principal
 from mainport.ingest import cli, jobs, service
 from mainport.ingest.jobs import PIPELINE_MIN_BYTES, choose_workers, ingest_file
 from mainport.ingest.models import QuarantinedRecord
 from mainport.ingest.readers import records_from_objects
 from mainport.shipments.models import ContainerEvent
+from tests.conftest import FreshDatabase
 from tests.ingest.helpers import event
 
 
@@ -69,10 +70,8 @@ def _mixed_file(path: Path) -> Path:
     return path
 
 
-def _fresh_db(tmp_path: Path, name: str) -> sessionmaker[Session]:
-    engine = build_engine(f"sqlite:///{tmp_path / name}")
-    Base.metadata.create_all(engine)
-    factory = make_session_factory(engine)
+def _fresh_db(make: Callable[[], FreshDatabase]) -> sessionmaker[Session]:
+    factory = make().factory
     with factory.begin() as s:  # stored before the run: a duplicate and a departure to check against
         service.ingest_events(
             session=s,
@@ -102,11 +101,13 @@ def _snapshot(factory: sessionmaker[Session], source: str | None = None) -> tupl
     return events, quarantined
 
 
-def test_pipelined_job_stores_and_quarantines_exactly_as_one_process(tmp_path: Path) -> None:
+def test_pipelined_job_stores_and_quarantines_exactly_as_one_process(
+    tmp_path: Path, make_fresh_db: Callable[[], FreshDatabase]
+) -> None:
     path = _mixed_file(tmp_path / "mixed.json")
     results = {}
     for workers in (0, 1):
-        factory = _fresh_db(tmp_path, f"w{workers}.db")
+        factory = _fresh_db(make_fresh_db)
         seen: list[int] = []
         recon = ingest_file(
             session_factory=factory,
@@ -138,7 +139,9 @@ def test_pipelined_job_stores_and_quarantines_exactly_as_one_process(tmp_path: P
     assert next(e for e in stored if e["event_id"] == "ev-16")["payload"]["changeRemark"] == "y" * 70_000
 
 
-def test_workers_are_chosen_by_file_size_and_kind(tmp_path: Path) -> None:
+def test_workers_are_chosen_by_file_size_and_kind(
+    tmp_path: Path, make_fresh_db: Callable[[], FreshDatabase]
+) -> None:
     small = tmp_path / "small.json"
     small.write_bytes(b"[\n" + orjson.dumps(event(1)) + b"\n]\n")
     assert choose_workers("events", small) == 0
@@ -148,7 +151,7 @@ def test_workers_are_chosen_by_file_size_and_kind(tmp_path: Path) -> None:
     assert choose_workers("declarations", tmp_path / "big.json") == 0
     with pytest.raises(ValueError, match="workers"):
         jobs.ingest_file(
-            session_factory=_fresh_db(tmp_path, "x.db"),
+            session_factory=_fresh_db(make_fresh_db),
             actor=system_principal(),
             kind="declarations",
             path=small,
@@ -156,10 +159,12 @@ def test_workers_are_chosen_by_file_size_and_kind(tmp_path: Path) -> None:
         )
 
 
-def test_a_failing_reader_process_fails_the_job_with_its_traceback(tmp_path: Path) -> None:
+def test_a_failing_reader_process_fails_the_job_with_its_traceback(
+    tmp_path: Path, make_fresh_db: Callable[[], FreshDatabase]
+) -> None:
     with pytest.raises(RuntimeError, match=r"(?s)reader process failed.*FileNotFoundError"):
         ingest_file(
-            session_factory=_fresh_db(tmp_path, "f.db"),
+            session_factory=_fresh_db(make_fresh_db),
             actor=system_principal(),
             kind="events",
             path=tmp_path / "missing.json",

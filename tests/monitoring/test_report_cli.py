@@ -11,6 +11,7 @@ from mainport.errors import PermissionDenied
 from mainport.identity.models import OrgKind, Role
 from mainport.identity.principal import Principal, system_principal
 from mainport.monitoring import report, service
+from tests.conftest import FreshDatabase
 
 
 def test_html_and_pdf_report(session: Session, seeded: dict[str, int], tmp_path: Path) -> None:
@@ -55,36 +56,27 @@ def test_report_needs_monitoring_read_and_detail_needs_government(
 
 
 @pytest.mark.slow
-def test_cli_load_public_and_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from mainport.config import get_settings
+def test_cli_load_public_and_report(configured_db: FreshDatabase, tmp_path: Path) -> None:
     from mainport.database import Base
-    from mainport.database.runtime import get_engine, get_session_factory
+    from mainport.database.runtime import get_engine
     from mainport.monitoring.cli import app
 
-    monkeypatch.setenv("MAINPORT_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    for cached in (get_settings, get_engine, get_session_factory):
-        cached.cache_clear()
-    try:
-        Base.metadata.create_all(get_engine())
-        runner = CliRunner()
-        bad = tmp_path / "bad.csv"
-        bad.write_text("port,unlocode,year,cocaine_kg,basis,confidence,source\nX,NLRTM,1,1,a,low,http://x\n")
-        r = runner.invoke(app, ["load-public"])
-        assert r.exit_code == 0 and "stored 41" in r.output
-        r = runner.invoke(app, ["load-public", "--csv", str(bad)])
-        assert r.exit_code == 0 and "quarantined 1" in r.output
-        r = runner.invoke(app, ["report", "--period", "2026-Q3", "--out", str(tmp_path / "report.pdf")])
-        assert r.exit_code == 0, r.output
-        assert (tmp_path / "report.pdf").read_bytes()[:5] == b"%PDF-"
-        r = runner.invoke(app, ["report", "--period", "2026-Q7", "--out", str(tmp_path / "x.pdf")])
-        assert r.exit_code == 1 and "not YYYY" in r.output
-        r = runner.invoke(app, ["waterbed", "--period", "2026"])
-        assert r.exit_code == 0 and "nothing to test" in r.output and "signal: indicators" in r.output
-        r = runner.invoke(app, ["waterbed", "--period", "2026", "--metric", "seizures"])
-        assert r.exit_code == 0 and "signal: seizures" in r.output
-        r = runner.invoke(app, ["waterbed", "--period", "2026", "--metric", "night_lookups"])
-        assert r.exit_code == 1 and "is not one of indicators" in r.output
-    finally:
-        get_engine().dispose()
-        for cached in (get_settings, get_engine, get_session_factory):
-            cached.cache_clear()
+    Base.metadata.create_all(get_engine())
+    runner = CliRunner()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("port,unlocode,year,cocaine_kg,basis,confidence,source\nX,NLRTM,1,1,a,low,http://x\n")
+    r = runner.invoke(app, ["load-public"])
+    assert r.exit_code == 0 and "stored 41" in r.output
+    r = runner.invoke(app, ["load-public", "--csv", str(bad)])
+    assert r.exit_code == 0 and "quarantined 1" in r.output
+    r = runner.invoke(app, ["report", "--period", "2026-Q3", "--out", str(tmp_path / "report.pdf")])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "report.pdf").read_bytes()[:5] == b"%PDF-"
+    r = runner.invoke(app, ["report", "--period", "2026-Q7", "--out", str(tmp_path / "x.pdf")])
+    assert r.exit_code == 1 and "not YYYY" in r.output
+    r = runner.invoke(app, ["waterbed", "--period", "2026"])
+    assert r.exit_code == 0 and "nothing to test" in r.output and "signal: indicators" in r.output
+    r = runner.invoke(app, ["waterbed", "--period", "2026", "--metric", "seizures"])
+    assert r.exit_code == 0 and "signal: seizures" in r.output
+    r = runner.invoke(app, ["waterbed", "--period", "2026", "--metric", "night_lookups"])
+    assert r.exit_code == 1 and "is not one of indicators" in r.output

@@ -7,6 +7,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mainport.database import Base, utcnow
+from mainport.database.columns import hub_code
 
 
 class Alert(Base):
@@ -25,7 +26,7 @@ class Alert(Base):
     severity: Mapped[int] = mapped_column(default=2)  # 1 low .. 4 critical
     container_number: Mapped[str | None] = mapped_column(String(11))
     declaration_id: Mapped[int | None] = mapped_column(ForeignKey("declaration.id"))
-    hub: Mapped[str | None] = mapped_column(String(16))
+    hub: Mapped[str | None] = mapped_column(hub_code())
     title: Mapped[str] = mapped_column(String(300))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # Same container + kind + key within the open window is one alert, counted again, not a new row.
@@ -46,7 +47,7 @@ class Case(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
     container_number: Mapped[str | None] = mapped_column(String(11), index=True)
-    hub: Mapped[str | None] = mapped_column(String(16))
+    hub: Mapped[str | None] = mapped_column(hub_code())
     # open | investigating | decided (outcome recorded) | closed; see cases.workflow for the transitions
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
     assignee: Mapped[str | None] = mapped_column(String(64))

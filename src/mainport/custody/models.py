@@ -7,6 +7,7 @@ from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mainport.database import Base, utcnow
+from mainport.database.columns import hub_code
 
 
 class CustodyPlan(Base):
@@ -18,7 +19,7 @@ class CustodyPlan(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     container_number: Mapped[str] = mapped_column(String(11), index=True)
     declaration_id: Mapped[int | None] = mapped_column(ForeignKey("declaration.id"))
-    hub: Mapped[str | None] = mapped_column(String(16))
+    hub: Mapped[str | None] = mapped_column(hub_code())
     facility_code: Mapped[str] = mapped_column(String(16))  # the terminal (SMDG code) that holds the box
     guarded_area: Mapped[str] = mapped_column(String(64))  # location name of the terminal's guarded area
     # Why it was selected is intelligence: never shown to terminals.

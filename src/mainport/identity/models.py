@@ -7,6 +7,7 @@ from sqlalchemy import Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mainport.database import Base, utcnow
+from mainport.database.columns import hub_code
 
 
 class OrgKind(enum.StrEnum):
@@ -40,7 +41,7 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[OrgKind] = mapped_column(Enum(OrgKind, native_enum=False, length=32))
     # Hub the organisation belongs to (node code), if any; terminals also name their facility (SMDG code).
-    node_code: Mapped[str | None] = mapped_column(String(16))
+    node_code: Mapped[str | None] = mapped_column(hub_code())
     facility_code: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -6,6 +6,7 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mainport.database import Base, utcnow
+from mainport.database.columns import hub_code
 from mainport.shipments.models import BigId
 
 
@@ -28,7 +29,7 @@ class StaffLookup(Base):
     at: Mapped[datetime]
     username: Mapped[str] = mapped_column(String(64))
     org_code: Mapped[str] = mapped_column(String(32))  # the user's employer (terminal, handler, haulier)
-    hub: Mapped[str] = mapped_column(String(16))  # node code
+    hub: Mapped[str] = mapped_column(hub_code())  # node code
     unlocode: Mapped[str | None] = mapped_column(String(5))
     facility_code: Mapped[str | None] = mapped_column(String(16))
     container_number: Mapped[str | None] = mapped_column(String(11))

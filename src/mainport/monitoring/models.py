@@ -9,6 +9,7 @@ from sqlalchemy import Date, Float, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mainport.database import Base, utcnow
+from mainport.database.columns import hub_code
 
 
 class PublicSeizureFigure(Base):
@@ -20,7 +21,7 @@ class PublicSeizureFigure(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     port: Mapped[str] = mapped_column(String(64))
     unlocode: Mapped[str] = mapped_column(String(5))
-    hub: Mapped[str | None] = mapped_column(String(32))  # Dutch hub code; None for neighbouring ports
+    hub: Mapped[str | None] = mapped_column(hub_code())  # Dutch hub code; None for neighbouring ports
     year: Mapped[int]
     kg: Mapped[float] = mapped_column(Float)
     basis: Mapped[str] = mapped_column(Text)
@@ -41,7 +42,7 @@ class Measure(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    hub: Mapped[str] = mapped_column(String(32))  # a node code or "cross_cutting"
+    hub: Mapped[str] = mapped_column(hub_code())  # a node code or "cross_cutting"
     year: Mapped[int]
     name: Mapped[str] = mapped_column(String(200))
     budget_eur_m: Mapped[float] = mapped_column(Float, default=0.0)
@@ -60,8 +61,8 @@ class WaterbedSignal(Base):
     __table_args__ = (Index("ix_waterbed_signal_detected", "detected_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    source_hub: Mapped[str] = mapped_column(String(32))  # where enforcement rose
-    target_hub: Mapped[str] = mapped_column(String(32))  # where smuggling appears to have moved
+    source_hub: Mapped[str] = mapped_column(hub_code())  # where enforcement rose
+    target_hub: Mapped[str] = mapped_column(hub_code())  # where smuggling appears to have moved
     metric: Mapped[str] = mapped_column(String(32))
     change_start: Mapped[date] = mapped_column(Date)
     break_start: Mapped[date] = mapped_column(Date)

@@ -6,6 +6,7 @@ from sqlalchemy import Float, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mainport.database import Base
+from mainport.database.columns import hub_code
 
 
 class HubNode(Base):
@@ -31,6 +32,6 @@ class LocationRecord(Base):
     country: Mapped[str] = mapped_column(String(2))
     kind: Mapped[str] = mapped_column(String(16))
     role: Mapped[str] = mapped_column(String(16))
-    node_code: Mapped[str | None] = mapped_column(String(32), index=True)
+    node_code: Mapped[str | None] = mapped_column(hub_code(), index=True)
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)

@@ -7,6 +7,7 @@ from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Te
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mainport.database import Base, utcnow
+from mainport.database.columns import hub_code
 
 # BigInteger ids on PostgreSQL for the high-volume tables, plain INTEGER (rowid) on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -111,7 +112,7 @@ class Declaration(Base):
     size_type: Mapped[str | None] = mapped_column(String(4))
     seal_numbers: Mapped[list[str]]
     # The Dutch hub (node code) the declaration is lodged for, derived from the place of discharge.
-    hub: Mapped[str | None] = mapped_column(String(16))
+    hub: Mapped[str | None] = mapped_column(hub_code())
     source: Mapped[str] = mapped_column(String(200))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -145,7 +146,7 @@ class ContainerEvent(Base):
     vessel_imo: Mapped[str | None] = mapped_column(String(7))
     voyage_number: Mapped[str | None] = mapped_column(String(50))
     seals: Mapped[list[str]]
-    hub: Mapped[str | None] = mapped_column(String(16))
+    hub: Mapped[str | None] = mapped_column(hub_code())
     source: Mapped[str] = mapped_column(String(200))
     payload: Mapped[dict[str, Any]]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -175,7 +176,7 @@ class Inspection(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     container_number: Mapped[str | None] = mapped_column(String(11), index=True)
     declaration_id: Mapped[int | None] = mapped_column(ForeignKey("declaration.id"), index=True)
-    hub: Mapped[str | None] = mapped_column(String(16))
+    hub: Mapped[str | None] = mapped_column(hub_code())
     kind: Mapped[str] = mapped_column(String(16))  # scan | physical
     inspected_at: Mapped[datetime]
     result: Mapped[str] = mapped_column(String(16))  # found | not_found | pending
@@ -189,7 +190,7 @@ class Seizure(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspection.id"))
-    hub: Mapped[str] = mapped_column(String(16), index=True)
+    hub: Mapped[str] = mapped_column(hub_code(), index=True)
     seized_at: Mapped[datetime] = mapped_column(index=True)
     drug: Mapped[str] = mapped_column(String(32), default="cocaine")
     kg: Mapped[float] = mapped_column(Float)

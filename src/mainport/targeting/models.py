@@ -9,6 +9,7 @@ from sqlalchemy import Date, Float, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mainport.database import Base, utcnow
+from mainport.database.columns import hub_code
 from mainport.shipments.models import BigId
 
 
@@ -53,7 +54,7 @@ class RiskScore(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     declaration_id: Mapped[int] = mapped_column(ForeignKey("declaration.id"), index=True)
-    hub: Mapped[str | None] = mapped_column(String(16))
+    hub: Mapped[str | None] = mapped_column(hub_code())
     day: Mapped[date] = mapped_column(Date)
     model_version_id: Mapped[int | None] = mapped_column(ForeignKey("targeting_model_version.id"))
     model_p: Mapped[float | None] = mapped_column(Float)
@@ -71,7 +72,7 @@ class Selection(Base):
     __table_args__ = (UniqueConstraint("hub", "day"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    hub: Mapped[str] = mapped_column(String(16))
+    hub: Mapped[str] = mapped_column(hub_code())
     day: Mapped[date] = mapped_column(Date)
     capacity_scan: Mapped[int]
     capacity_physical: Mapped[int] = mapped_column(default=0)
