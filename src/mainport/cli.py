@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import typer
 
+from mainport.commands import CommandGroup
 from mainport.domains import CLI_NAMES, domain_modules
 
 app = typer.Typer(
-    help="mainport: targeting, scan comparison, custody and monitoring for mainports.", no_args_is_help=True
+    cls=CommandGroup,
+    help="mainport: targeting, scan comparison, custody and monitoring for mainports.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="show the traceback of an error (or MAINPORT_DEBUG=1)"),
+) -> None:
+    """mainport: targeting, scan comparison, custody and monitoring for mainports."""
+
 
 for _domain, _module in domain_modules("cli"):
     app.add_typer(_module.app, name=CLI_NAMES.get(_domain, _domain))

@@ -57,26 +57,28 @@ def test_report_needs_monitoring_read_and_detail_needs_government(
 
 @pytest.mark.slow
 def test_cli_load_public_and_report(configured_db: FreshDatabase, tmp_path: Path) -> None:
+    from mainport.cli import app as root
     from mainport.database import Base
     from mainport.database.runtime import get_engine
-    from mainport.monitoring.cli import app
 
     Base.metadata.create_all(get_engine())
     runner = CliRunner()
     bad = tmp_path / "bad.csv"
     bad.write_text("port,unlocode,year,cocaine_kg,basis,confidence,source\nX,NLRTM,1,1,a,low,http://x\n")
-    r = runner.invoke(app, ["load-public"])
+    r = runner.invoke(root, ["monitor", "load-public"])
     assert r.exit_code == 0 and "stored 41" in r.output
-    r = runner.invoke(app, ["load-public", "--csv", str(bad)])
+    r = runner.invoke(root, ["monitor", "load-public", "--csv", str(bad)])
     assert r.exit_code == 0 and "quarantined 1" in r.output
-    r = runner.invoke(app, ["report", "--period", "2026-Q3", "--out", str(tmp_path / "report.pdf")])
+    r = runner.invoke(
+        root, ["monitor", "report", "--period", "2026-Q3", "--out", str(tmp_path / "report.pdf")]
+    )
     assert r.exit_code == 0, r.output
     assert (tmp_path / "report.pdf").read_bytes()[:5] == b"%PDF-"
-    r = runner.invoke(app, ["report", "--period", "2026-Q7", "--out", str(tmp_path / "x.pdf")])
-    assert r.exit_code == 1 and "not YYYY" in r.output
-    r = runner.invoke(app, ["waterbed", "--period", "2026"])
+    r = runner.invoke(root, ["monitor", "report", "--period", "2026-Q7", "--out", str(tmp_path / "x.pdf")])
+    assert r.exit_code == 2 and "not YYYY" in r.output and "Traceback" not in r.output
+    r = runner.invoke(root, ["monitor", "waterbed", "--period", "2026"])
     assert r.exit_code == 0 and "nothing to test" in r.output and "signal: indicators" in r.output
-    r = runner.invoke(app, ["waterbed", "--period", "2026", "--metric", "seizures"])
+    r = runner.invoke(root, ["monitor", "waterbed", "--period", "2026", "--metric", "seizures"])
     assert r.exit_code == 0 and "signal: seizures" in r.output
-    r = runner.invoke(app, ["waterbed", "--period", "2026", "--metric", "night_lookups"])
-    assert r.exit_code == 1 and "is not one of indicators" in r.output
+    r = runner.invoke(root, ["monitor", "waterbed", "--period", "2026", "--metric", "night_lookups"])
+    assert r.exit_code == 2 and "is not one of indicators" in r.output

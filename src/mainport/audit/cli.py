@@ -34,7 +34,7 @@ def verify() -> None:
 
 
 @app.command("list")
-def list_entries(limit: int = 20) -> None:
+def list_entries(limit: int = typer.Option(20, min=1, max=10_000, help="how many of the latest")) -> None:
     from mainport.identity.principal import system_principal
 
     with session_scope(get_session_factory()) as session:

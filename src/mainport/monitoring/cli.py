@@ -12,7 +12,7 @@ from rich.table import Table
 
 from mainport.database import session_scope
 from mainport.database.runtime import get_session_factory
-from mainport.errors import MainportError
+from mainport.errors import ValidationFailed
 from mainport.identity.principal import system_principal
 from mainport.monitoring import report, service
 
@@ -20,29 +20,19 @@ app = typer.Typer(help="Monitoring: figures per hub, public series, budgets, wat
 console = Console()
 
 
-def _fail(message: str) -> typer.Exit:
-    console.print(f"[red]{message}[/red]")
-    return typer.Exit(code=1)
-
-
 @app.command("load-public")
 def load_public(
     csv: Annotated[Path | None, typer.Option(help="CSV to load instead of the packaged series")] = None,
 ) -> None:
     """Load (or refresh) the public cocaine seizure series per port and year; bad rows go to quarantine."""
-    if csv is not None and not csv.is_file():
-        raise _fail(f"{csv} does not exist")
     text = csv.read_text(encoding="utf-8") if csv else None
-    try:
-        with session_scope(get_session_factory()) as session:
-            result = service.load_public_series(
-                session=session,
-                actor=system_principal(),
-                text=text,
-                source=str(csv) if csv else "package:cocaine_seizures",
-            )
-    except MainportError as exc:
-        raise _fail(exc.message) from None
+    with session_scope(get_session_factory()) as session:
+        result = service.load_public_series(
+            session=session,
+            actor=system_principal(),
+            text=text,
+            source=str(csv) if csv else "package:cocaine_seizures",
+        )
     console.print(
         f"received {result.received}: stored {result.stored}, updated {result.updated}, "
         f"quarantined {result.quarantined}"
@@ -62,21 +52,21 @@ def measure(
     """Record a measure's budget, spending and results at a hub."""
     try:
         start = date.fromisoformat(started_on) if started_on else None
-        with session_scope(get_session_factory()) as session:
-            m = service.record_measure(
-                session=session,
-                actor=system_principal(),
-                hub=hub,
-                year=year,
-                name=name,
-                budget_eur_m=budget,
-                spent_eur_m=spent,
-                results=results,
-                started_on=start,
-            )
-            console.print(f"measure {m.id} recorded: {hub} {year} {name}")
-    except (MainportError, ValueError) as exc:
-        raise _fail(getattr(exc, "message", str(exc))) from None
+    except ValueError:
+        raise ValidationFailed(f"--started-on {started_on!r}: give a date as YYYY-MM-DD") from None
+    with session_scope(get_session_factory()) as session:
+        m = service.record_measure(
+            session=session,
+            actor=system_principal(),
+            hub=hub,
+            year=year,
+            name=name,
+            budget_eur_m=budget,
+            spent_eur_m=spent,
+            results=results,
+            started_on=start,
+        )
+        console.print(f"measure {m.id} recorded: {hub} {year} {name}")
 
 
 @app.command("waterbed")
@@ -91,14 +81,11 @@ def waterbed(
     ] = service.INDICATORS,
 ) -> None:
     """Test every hub pair after each enforcement change; store and print the flagged displacements."""
-    try:
-        filters = service.make_filters(None, None, None, "week", period)
-        with session_scope(get_session_factory()) as session:
-            findings = service.run_waterbed(
-                session=session, actor=system_principal(), filters=filters, metric=metric
-            )
-    except MainportError as exc:
-        raise _fail(exc.message) from None
+    filters = service.make_filters(None, None, None, "week", period)
+    with session_scope(get_session_factory()) as session:
+        findings = service.run_waterbed(
+            session=session, actor=system_principal(), filters=filters, metric=metric
+        )
     table = Table("source", "target", "from", "flagged", "ratio", "95% interval", "p")
     for f in findings:
         table.add_row(
@@ -125,11 +112,6 @@ def report_cmd(
     out: Annotated[Path, typer.Option(help="report.pdf or report.html")],
 ) -> None:
     """Write the periodic progress report (per hub and per measure: figures, charts and signals)."""
-    try:
-        with session_scope(get_session_factory()) as session:
-            path = report.build_report(session=session, actor=system_principal(), period=period, out=out)
-    except MainportError as exc:
-        raise _fail(exc.message) from None
-    except ValueError as exc:
-        raise _fail(str(exc)) from None
+    with session_scope(get_session_factory()) as session:
+        path = report.build_report(session=session, actor=system_principal(), period=period, out=out)
     console.print(f"report written to {path}")

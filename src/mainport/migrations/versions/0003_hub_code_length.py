@@ -78,7 +78,6 @@ def upgrade() -> None:
         )
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("targeting_selection", schema=None) as batch_op:
         batch_op.alter_column(
@@ -137,4 +136,3 @@ def downgrade() -> None:
         batch_op.alter_column(
             "hub", existing_type=sa.String(length=32), type_=sa.VARCHAR(length=16), existing_nullable=True
         )
-
