@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mainport.errors import MainportError, NotAuthenticated
@@ -36,6 +37,25 @@ def install_error_handlers(app: FastAPI) -> None:
             {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()
         ]
         return JSONResponse(error_body("validation_failed", "request is not valid", details), status_code=422)
+
+    # The database refused a value the request carried (out of range, too long, a NUL character): the
+    # client's input, not a server fault. Services should refuse such values first, with a clearer message;
+    # this is the net under them, so that no input ever answers 500.
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> Response:
+        reason = str(exc.orig).splitlines()[0] if exc.orig else "value not accepted"
+        return JSONResponse(
+            error_body("validation_failed", f"a value in the request cannot be stored: {reason}"),
+            status_code=422,
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> Response:
+        # A reference to a record that does not exist, or a second record where one is allowed.
+        reason = str(exc.orig).splitlines()[0] if exc.orig else "refused by a database constraint"
+        return JSONResponse(
+            error_body("conflict", f"the request conflicts with stored data: {reason}"), status_code=409
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
