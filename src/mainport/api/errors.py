@@ -1,4 +1,5 @@
-"""One error shape for every API failure: {"error": {"code", "message", "details"}}."""
+"""One error shape for every API failure: {"error": {"code", "message", "details"}}; browsers asking for a
+page get the same message as an HTML page instead."""
 
 from __future__ import annotations
 
@@ -6,11 +7,25 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import DataError, IntegrityError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mainport.errors import MainportError, NotAuthenticated
+
+TITLES = {
+    400: "Bad request",
+    401: "Please log in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Too large",
+    422: "Not valid",
+    429: "Too many attempts",
+    500: "Something went wrong",
+}
+HTTP_CODES = {413: "payload_too_large", 404: "not_found", 405: "method_not_allowed"}
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -21,44 +36,61 @@ def _wants_html(request: Request) -> bool:
     return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
 
 
+def error_response(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    if _wants_html(request):
+        from mainport.web.templating import templates
+
+        html = templates.get_template("error.html").render(
+            status=status,
+            title=TITLES.get(status, "Error"),
+            message=message,
+            principal=None,
+            nav=[],
+            path=request.url.path,
+            csrf_token="",
+        )
+        return HTMLResponse(html, status_code=status, headers=headers)
+    return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(MainportError)
     async def _domain(request: Request, exc: MainportError) -> Response:
         if isinstance(exc, NotAuthenticated) and _wants_html(request):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthenticated) else None
-        return JSONResponse(
-            error_body(exc.code, exc.message, exc.details), status_code=exc.status_code, headers=headers
-        )
+        return error_response(request, exc.status_code, exc.code, exc.message, exc.details, headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         details = [
             {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()
         ]
-        return JSONResponse(error_body("validation_failed", "request is not valid", details), status_code=422)
-
-    # The database refused a value the request carried (out of range, too long, a NUL character): the
-    # client's input, not a server fault. Services should refuse such values first, with a clearer message;
-    # this is the net under them, so that no input ever answers 500.
-    @app.exception_handler(DataError)
-    async def _data(request: Request, exc: DataError) -> Response:
-        reason = str(exc.orig).splitlines()[0] if exc.orig else "value not accepted"
-        return JSONResponse(
-            error_body("validation_failed", f"a value in the request cannot be stored: {reason}"),
-            status_code=422,
-        )
-
-    @app.exception_handler(IntegrityError)
-    async def _integrity(request: Request, exc: IntegrityError) -> Response:
-        # A reference to a record that does not exist, or a second record where one is allowed.
-        reason = str(exc.orig).splitlines()[0] if exc.orig else "refused by a database constraint"
-        return JSONResponse(
-            error_body("conflict", f"the request conflicts with stored data: {reason}"), status_code=409
-        )
+        first = details[0] if details else {"loc": [], "msg": ""}
+        where = ".".join(str(p) for p in first["loc"] if p not in ("body", "query", "path"))
+        message = f"request is not valid: {where}: {first['msg']}" if where else "request is not valid"
+        return error_response(request, 422, "validation_failed", message, details)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        return JSONResponse(
-            error_body(f"http_{exc.status_code}", str(exc.detail)), status_code=exc.status_code
+        code = HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
+        return error_response(request, exc.status_code, code, str(exc.detail), None, exc.headers)
+
+    # A number too large for the database (a whole number beyond 64 bits in a body, a value out of a
+    # column's range) is bad input: 422, never 500.
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> Response:
+        return error_response(request, 422, "validation_failed", "a number in the request is out of range")
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> Response:
+        return error_response(
+            request, 422, "validation_failed", "a value in the request does not fit (out of range or malformed)"
         )
