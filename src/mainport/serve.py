@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -17,6 +18,9 @@ from mainport.identity import service as identity
 from mainport.identity.models import OrgKind, Role, User
 from mainport.identity.principal import system_principal
 from mainport.logs import get_logger
+
+if TYPE_CHECKING:
+    from mainport.operations.scheduler import JobScheduler
 
 console = Console()
 SAMPLE_DAYS = 3
@@ -108,4 +112,26 @@ def serve(
                 "`mainport user create`)\n"
             )
     console.print(f"mainport on http://{host}:{port}  (API docs at /api/v1/docs)")
-    uvicorn.run(create_app(), host=host, port=port, log_level=get_settings().log_level.lower())
+    scheduler = _start_scheduler()
+    try:
+        uvicorn.run(create_app(), host=host, port=port, log_level=get_settings().log_level.lower())
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown()
+
+
+def _start_scheduler() -> JobScheduler | None:
+    """The embedded scheduler (MAINPORT_SCHEDULER=embedded): the recurring jobs run inside the server."""
+    if get_settings().scheduler != "embedded":
+        console.print("recurring jobs: not run here (MAINPORT_SCHEDULER=off; run `mainport worker`)")
+        return None
+    from mainport.operations.registry import discover
+    from mainport.operations.scheduler import JobScheduler
+
+    scheduler = JobScheduler(get_session_factory(), discover())
+    scheduler.start()
+    console.print(
+        f"recurring jobs: {len(scheduler.jobs)} scheduled here"
+        f"{'' if scheduler.is_leader else ' (another scheduler leads; standing by)'}; see /operations"
+    )
+    return scheduler
