@@ -36,8 +36,10 @@ except ModuleNotFoundError as exc:  # pragma: no cover - only while the module i
 
 from mainport.database import cli as _db_cli  # noqa: E402
 from mainport.identity.cli import token_app as _token_app  # noqa: E402
+from mainport.operations.cli import worker  # noqa: E402
 from mainport.serve import serve  # noqa: E402
 
 app.add_typer(_db_cli.app, name="db")
 app.add_typer(_token_app, name="token")
 app.command("serve")(serve)
+app.command("worker")(worker)

@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     scan_alert_threshold: float = 0.5
     # Which notification channel to use ("log" locally).
     notifier: str = "log"
+    # Recurring jobs: "embedded" runs the scheduler inside `mainport serve`; production sets "off" on the web
+    # processes and runs `mainport worker` (one leader at a time either way).
+    scheduler: Literal["embedded", "off"] = "embedded"
+    # Retention: staff look-ups (personal data, insider analytics) and closed quarantine records, in days.
+    retention_lookups_days: int = 365
+    retention_quarantine_days: int = 90
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -19,11 +19,18 @@ DOMAINS: tuple[str, ...] = (
     "monitoring",
     "insider",
     "sharing",
+    "operations",
     "world",
 )
 
 # Command names on the `mainport` CLI where they differ from the domain's name.
-CLI_NAMES = {"imaging": "scan", "targeting": "target", "monitoring": "monitor", "identity": "user"}
+CLI_NAMES = {
+    "imaging": "scan",
+    "targeting": "target",
+    "monitoring": "monitor",
+    "identity": "user",
+    "operations": "jobs",
+}
 
 
 def domain_modules(kind: str, *, all_domains: bool = False) -> list[tuple[str, ModuleType]]:

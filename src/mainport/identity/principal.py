@@ -44,6 +44,9 @@ PERMISSIONS: dict[str, tuple[frozenset[OrgKind] | None, frozenset[Role]]] = {
     "custody:write": (None, frozenset({Role.admin, Role.analyst, Role.officer})),
     # Staff look-ups of container data (access logs): who looked up what is insider intelligence.
     "insider:read": (GOVERNMENT, frozenset({Role.admin, Role.analyst})),
+    # The platform's recurring jobs: seen and started by the administrators of government partners.
+    "operations:read": (GOVERNMENT, frozenset({Role.admin})),
+    "operations:run": (GOVERNMENT, frozenset({Role.admin})),
     "insider:write": (
         frozenset({OrgKind.customs, OrgKind.terminal, OrgKind.port_authority, OrgKind.airport}),
         frozenset({Role.admin, Role.analyst}),

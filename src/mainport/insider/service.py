@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from mainport.audit import service as audit
@@ -127,3 +127,28 @@ def list_lookups(
         },
     )
     return items, total
+
+
+def purge_lookups(*, session: Session, actor: Principal, before: datetime) -> int:
+    """Delete look-ups older than ``before`` (retention: personal data is kept no longer than needed).
+
+    What was purged (how many, the oldest and newest time) is written to the audit log."""
+    actor.require("insider:write")
+    if before.tzinfo is None:
+        raise ValidationFailed("before needs a time zone")
+    oldest, newest, count = session.execute(
+        select(func.min(StaffLookup.at), func.max(StaffLookup.at), func.count()).where(
+            StaffLookup.at < before
+        )
+    ).one()
+    if count:
+        session.execute(delete(StaffLookup).where(StaffLookup.at < before))
+    audit.record(
+        session=session,
+        actor=actor,
+        action="insider.lookups.purge",
+        entity_type="staff_lookup",
+        entity_id=f"before {before.isoformat()}",
+        detail={"purged": int(count), "oldest": oldest, "newest": newest},
+    )
+    return int(count)
