@@ -26,7 +26,10 @@ from mainport.world import RiskRulePolicy, World, WorldConfig
 from mainport.world.config import DUTCH_HUBS, DUTCH_SEA_HUBS
 
 ROOT = Path(__file__).resolve().parents[1]
-SEIZURE_SERIES = ROOT.parent / "shared" / "data" / "seizures" / "cocaine_seizures_by_port_year.csv"
+# The shared copy where it exists; else the copy packaged with mainport (the same file, used by monitoring).
+_SHARED_SERIES = ROOT.parent / "shared" / "data" / "seizures" / "cocaine_seizures_by_port_year.csv"
+_PACKAGED_SERIES = ROOT / "src" / "mainport" / "monitoring" / "data" / "cocaine_seizures_by_port_year.csv"
+SEIZURE_SERIES = _SHARED_SERIES if _SHARED_SERIES.exists() else _PACKAGED_SERIES
 # World hub -> row of the public series (Zeeland/West-Brabant: the series has Vlissingen only).
 SERIES_PORT = {
     "rotterdam": "Rotterdam",

@@ -17,7 +17,7 @@ from mainport.shipments.models import ContainerEvent, Declaration, Party
 
 BOX = "APZU4812090"
 NOW = datetime.now(UTC).replace(microsecond=0)
-SHARED = Path(__file__).resolve().parents[3] / "shared"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "dcsa"
 
 
 def _event(
@@ -197,9 +197,7 @@ def test_door_open_after_gate_out_is_delivery(session: Session, principal_factor
 
 
 def test_dcsa_iot_example_maps_to_door_reading(session: Session, principal_factory) -> None:
-    example = SHARED / "specs" / "dcsa" / "examples" / "tnt-300-request-iot.json"
-    if not example.exists():
-        pytest.skip(f"shared specs not found at {example}")
+    example = FIXTURES / "tnt-300-request-iot.json"
     doc = json.loads(example.read_text())
     reading = seals.reading_from_dcsa_iot(doc["events"][0])
     assert reading["kind"] == "door" and reading["status"] == "open" and reading["container_number"] == BOX

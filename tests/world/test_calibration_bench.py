@@ -6,8 +6,6 @@ import importlib.util
 import sys
 from pathlib import Path
 
-import pytest
-
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "world_calibration.py"
 
 
@@ -22,8 +20,6 @@ def _bench():
 
 def test_tiny_run_scales_volumes_back_to_full_size() -> None:
     bench = _bench()
-    if not bench.SEIZURE_SERIES.exists():
-        pytest.skip(f"shared seizure series missing: {bench.SEIZURE_SERIES}")
     raw = bench.pooled([bench.run_world(7, 0.01, 10.0, seed) for seed in (1, 2)])
     rows = {r.figure: r for r in bench.calibration_rows(raw, 14, 0.01, 10.0)}
     # 14 days of Rotterdam at scale 0.01 (~3,300 boxes) must come back as ~8.5 M a year.
