@@ -173,3 +173,43 @@ def test_vendor_adapter_seam(tmp_path: Path) -> None:
         scan_io._READERS.remove(adapter)
     with pytest.raises(UnsupportedFormat):
         read_scan(p)
+
+
+def _dual() -> ScanImage:
+    base = _scan()
+    low = (base.pixels // 2).astype(np.uint16)
+    meta = ScanMeta(
+        base.meta.container_id,
+        base.meta.scanner_id,
+        base.meta.pixel_pitch_mm,
+        6.0,
+        base.meta.scan_time,
+        base.meta.direction,
+        second_energy_mev=4.0,
+    )
+    return ScanImage(base.pixels, meta, second=low)
+
+
+@pytest.mark.parametrize("ext", [".npy", ".tif", ".dcs"])
+def test_dual_energy_round_trip(tmp_path: Path, ext: str) -> None:
+    scan = _dual()
+    back = read_scan(write_scan(scan, tmp_path / f"dual{ext}"))
+    assert back.meta.second_energy_mev == 4.0 and back.meta.energy_mev == 6.0
+    assert back.second is not None
+    np.testing.assert_array_equal(back.pixels, scan.pixels)
+    np.testing.assert_array_equal(back.second, scan.second)
+
+
+def test_dual_energy_png_refused_and_mismatch_explained(tmp_path: Path) -> None:
+    with pytest.raises(ScanFileError, match="one channel"):
+        write_scan(_dual(), tmp_path / "dual.png")
+    p = write_scan(_scan(), tmp_path / "single.npy")
+    side = json.loads((tmp_path / "single.json").read_text())
+    side["second_energy_mev"] = 4.0  # the sidecar promises a channel the file does not hold
+    (tmp_path / "single.json").write_text(json.dumps(side))
+    with pytest.raises(ScanFileError, match="second energy"):
+        read_scan(p)
+    side["second_energy_mev"] = 6.0  # equal to the first energy
+    (tmp_path / "single.json").write_text(json.dumps(side))
+    with pytest.raises(ScanFileError, match="differ from energy_mev"):
+        read_scan(p)

@@ -1,5 +1,8 @@
 """Reading and writing scans: DICOS, 16-bit PNG/TIFF + JSON sidecar, NumPy .npy + sidecar.
 
+Dual-energy scans (``ScanImage.second`` + sidecar ``second_energy_mev``) are stored in the same file: a
+(2, rows, cols) array in ``.npy``, two pages in TIFF, two frames in DICOS. PNG holds one channel only.
+
 I/O lives here, at the edge; everything else in :mod:`mainport.imaging` works on arrays.
 Formats are looked up in a small registry (by extension, then by sniffing the first bytes), so a
 vendor adapter (e.g. for the WCO Unified File Format) can be plugged in with :func:`register_reader`.
@@ -83,8 +86,29 @@ def _check_pixels(arr: np.ndarray, path: Path) -> np.ndarray:
     return arr
 
 
+def _channels(arr: np.ndarray, meta: ScanMeta, path: Path) -> ScanImage:
+    """One image, or two stacked channels when the metadata names a second energy."""
+    if meta.second_energy_mev is None:
+        if arr.ndim == 3 and arr.shape[0] == 2:
+            raise ScanFileError(
+                "file holds two energy channels but the metadata has no second_energy_mev", path
+            )
+        return ScanImage(_check_pixels(arr, path), meta)
+    if arr.ndim != 3 or arr.shape[0] != 2:
+        raise ScanFileError(
+            f"metadata names a second energy ({meta.second_energy_mev} MeV) but the file holds one "
+            f"channel, shape {arr.shape}",
+            path,
+        )
+    return ScanImage(_check_pixels(arr[0], path), meta, second=_check_pixels(arr[1], path))
+
+
+def _stacked(scan: ScanImage) -> np.ndarray:
+    return scan.pixels if scan.second is None else np.stack([scan.pixels, scan.second])
+
+
 def _to_uint16(scan: ScanImage, path: Path) -> np.ndarray:
-    px = scan.pixels
+    px = _stacked(scan)
     if px.dtype == np.uint16:
         return px
     raise ScanFileError("16-bit formats need uint16 pixels; convert (or use .npy for float)", path)
@@ -103,10 +127,10 @@ class NpyReader:
             arr = np.load(path, allow_pickle=False)
         except (OSError, ValueError, EOFError) as exc:
             raise ScanFileError(f"corrupt .npy: {exc}", path) from None
-        return ScanImage(_check_pixels(np.asarray(arr), path), meta)
+        return _channels(np.asarray(arr), meta, path)
 
     def write(self, scan: ScanImage, path: Path) -> None:
-        np.save(path, scan.pixels, allow_pickle=False)
+        np.save(path, _stacked(scan), allow_pickle=False)
         _write_sidecar(scan, path)
 
 
@@ -121,6 +145,10 @@ class PngReader:
         from PIL import Image, UnidentifiedImageError
 
         meta = _read_sidecar(path)
+        if meta.second_energy_mev is not None:
+            raise ScanFileError(
+                "a PNG holds one channel: store dual-energy scans as .npy, .tif or DICOS", path
+            )
         try:
             with Image.open(path) as im:
                 im.load()
@@ -138,6 +166,10 @@ class PngReader:
     def write(self, scan: ScanImage, path: Path) -> None:
         from PIL import Image
 
+        if scan.second is not None:
+            raise ScanFileError(
+                "a PNG holds one channel: store dual-energy scans as .npy, .tif or DICOS", path
+            )
         arr = _to_uint16(scan, path)
         Image.fromarray(np.ascontiguousarray(arr)).save(path, format="PNG")
         _write_sidecar(scan, path)
@@ -158,7 +190,7 @@ class TiffReader:
             arr = tifffile.imread(path)
         except Exception as exc:  # tifffile raises many types on corrupt files
             raise ScanFileError(f"corrupt TIFF: {exc}", path) from None
-        return ScanImage(_check_pixels(np.asarray(arr), path), meta)
+        return _channels(np.asarray(arr), meta, path)
 
     def write(self, scan: ScanImage, path: Path) -> None:
         import tifffile
@@ -201,9 +233,12 @@ class DicosReader:
             spacing = [float(v) for v in ds.PixelSpacing]
             when = _parse_dt(str(ds.AcquisitionDateTime))
             direction = "forward"
+            second: float | None = None
             try:
                 block = ds.private_block(self._PRIVATE_GROUP, self._PRIVATE_CREATOR)
                 direction = str(block[0x01].value).lower()
+                if 0x02 in block:
+                    second = float(block[0x02].value) / 1000.0
             except KeyError:
                 pass
             meta_json = {
@@ -214,10 +249,12 @@ class DicosReader:
                 "scan_time": when,
                 "direction": direction,
             }
+            if second is not None:
+                meta_json["second_energy_mev"] = second
         except (AttributeError, ValueError, TypeError, IndexError) as exc:
             raise ScanFileError(f"DICOS header incomplete: {exc}", path) from None
         meta = ScanMeta.from_json(meta_json, path)
-        return ScanImage(_check_pixels(np.asarray(arr), path), meta)
+        return _channels(np.asarray(arr), meta, path)
 
     def write(self, scan: ScanImage, path: Path) -> None:
         from pydicom.dataset import FileDataset, FileMetaDataset
@@ -242,7 +279,9 @@ class DicosReader:
         ds.KVP = f"{m.energy_mev * 1000:.1f}"
         ds.AcquisitionDateTime = _format_dt(m.scan_time)
         ds.PixelSpacing = [f"{m.pixel_pitch_mm[1]:.6g}", f"{m.pixel_pitch_mm[0]:.6g}"]
-        ds.Rows, ds.Columns = arr.shape
+        ds.Rows, ds.Columns = arr.shape[-2:]
+        if arr.ndim == 3:
+            ds.NumberOfFrames = arr.shape[0]
         ds.SamplesPerPixel = 1
         ds.PhotometricInterpretation = "MONOCHROME2"
         ds.BitsAllocated = 16
@@ -253,6 +292,8 @@ class DicosReader:
         ds.PixelData = arr.astype("<u2").tobytes()
         block = ds.private_block(self._PRIVATE_GROUP, self._PRIVATE_CREATOR, create=True)
         block.add_new(0x01, "CS", m.direction.upper())
+        if m.second_energy_mev is not None:
+            block.add_new(0x02, "DS", f"{m.second_energy_mev * 1000:.1f}")  # kV, like KVP
         ds.save_as(path, enforce_file_format=True)
 
 

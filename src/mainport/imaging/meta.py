@@ -3,7 +3,9 @@
 Array contract for :class:`ScanImage`: ``pixels`` is a 2-D array (uint16 or float32/64),
 axis 0 = detector rows (vertical, top of the image = top of the container),
 axis 1 = travel axis (along the container length). Values are transmitted intensity
-(higher = less attenuation).
+(higher = less attenuation). A dual-energy scan carries its second (lower end-point) channel in
+``second`` (same shape and dtype rules) with ``ScanMeta.second_energy_mev``; ``pixels`` is then the
+channel at ``energy_mev``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from mainport.reference.containers import parse_container_number
 
 Direction = Literal["forward", "reverse"]
 SIDECAR_KEYS = ("container_id", "scanner_id", "pixel_pitch_mm", "energy_mev", "scan_time", "direction")
+OPTIONAL_KEYS = ("second_energy_mev",)
 
 
 def _iso6346_valid(container_id: str) -> bool:
@@ -43,9 +46,10 @@ class ScanMeta:
     energy_mev: float
     scan_time: datetime
     direction: Direction = "forward"
+    second_energy_mev: float | None = None  # dual energy: end point of the second channel
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "container_id": self.container_id,
             "scanner_id": self.scanner_id,
             "pixel_pitch_mm": [float(self.pixel_pitch_mm[0]), float(self.pixel_pitch_mm[1])],
@@ -53,6 +57,9 @@ class ScanMeta:
             "scan_time": self.scan_time.isoformat(),
             "direction": self.direction,
         }
+        if self.second_energy_mev is not None:
+            out["second_energy_mev"] = float(self.second_energy_mev)
+        return out
 
     @classmethod
     def from_json(cls, data: Any, path: object = None) -> ScanMeta:
@@ -93,6 +100,16 @@ class ScanMeta:
         direction = data["direction"]
         if direction not in ("forward", "reverse"):
             raise ScanFileError(f"direction must be 'forward' or 'reverse': {direction!r}", path)
+        second = data.get("second_energy_mev")
+        if second is not None:
+            try:
+                second = float(second)
+            except (TypeError, ValueError):
+                raise ScanFileError(f"second_energy_mev is not a number: {second!r}", path) from None
+            if not (second > 0 and math.isfinite(second)) or second == energy:
+                raise ScanFileError(
+                    f"second_energy_mev must be positive and differ from energy_mev: {second!r}", path
+                )
         return cls(
             container_id=str(number),
             scanner_id=str(data["scanner_id"]),
@@ -100,6 +117,7 @@ class ScanMeta:
             energy_mev=energy,
             scan_time=when,
             direction=direction,
+            second_energy_mev=second,
         )
 
 
@@ -110,6 +128,7 @@ class ScanImage:
     pixels: np.ndarray
     meta: ScanMeta
     extra: dict[str, Any] = field(default_factory=dict)
+    second: np.ndarray | None = None  # second energy channel (dual-energy scanners)
 
     def __post_init__(self) -> None:
         if self.pixels.ndim != 2:
@@ -118,6 +137,15 @@ class ScanImage:
             raise ScanFileError(f"scan pixels must be uint16 or float, got {self.pixels.dtype}")
         if min(self.pixels.shape) < 8:
             raise ScanFileError(f"scan too small: {self.pixels.shape}")
+        if self.second is not None:
+            if self.second.shape != self.pixels.shape:
+                raise ScanFileError(
+                    f"second energy channel has shape {self.second.shape}, the first {self.pixels.shape}"
+                )
+            if self.meta.second_energy_mev is None:
+                raise ScanFileError("a second energy channel needs second_energy_mev in the metadata")
+        elif self.meta.second_energy_mev is not None:
+            raise ScanFileError("metadata names a second energy channel but the scan has none")
 
     @property
     def shape(self) -> tuple[int, int]:
