@@ -212,6 +212,7 @@ def principal_factory(session: Session) -> PrincipalFactory:
         username: str | None = None,
         node_code: str | None = None,
         facility_code: str | None = None,
+        carrier_code: str | None = None,
     ) -> Principal:
         n = next(counter)
         org = identity.get_or_create_organisation(
@@ -221,6 +222,7 @@ def principal_factory(session: Session) -> PrincipalFactory:
             kind=kind,
             node_code=node_code,
             facility_code=facility_code,
+            carrier_code=carrier_code,
         )
         from mainport.identity.models import User
         from mainport.identity.passwords import hash_password

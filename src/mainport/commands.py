@@ -31,9 +31,12 @@ def _database_hint() -> str:
     return f"check that the database is running and {where} is right"
 
 
-def _missing_tables(exc: BaseException) -> bool:
+def _schema_behind(exc: BaseException) -> bool:
+    """A table or column the code expects is not in the database: not migrated (far enough) yet."""
     text = str(getattr(exc, "orig", None) or exc)
-    return "no such table" in text or ("relation" in text and "does not exist" in text)
+    return any(sign in text for sign in ("no such table", "no such column", "has no column named")) or (
+        ("relation" in text or "column" in text) and "does not exist" in text
+    )
 
 
 def describe(exc: BaseException) -> tuple[str, int]:
@@ -72,8 +75,10 @@ def describe(exc: BaseException) -> tuple[str, int]:
         return f"{where}: {err.get('msg')}{hint}", USER_MISTAKE
     if isinstance(exc, sqlalchemy.exc.ArgumentError):
         return f"database URL not understood: {_first_line(str(exc))} (MAINPORT_DATABASE_URL)", USER_MISTAKE
-    if _missing_tables(exc):
-        return "the database has no mainport tables yet: run `mainport db upgrade` first", USER_MISTAKE
+    if _schema_behind(exc):
+        found = _first_line(str(getattr(exc, "orig", None) or exc))
+        message = f"the database schema is missing or older than this mainport ({found})"
+        return f"{message}: run `mainport db upgrade`", USER_MISTAKE
     if isinstance(exc, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError):
         return f"database error: {_first_line(str(exc.orig or exc))} ({_database_hint()})", RUN_FAILED
     if isinstance(exc, OverflowError) or (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -39,6 +41,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
+        if self.environment == "development" and self.secret_key == DEV_SECRET:
+            # Never the shared default: a key of this installation's own, made on first start.
+            self.secret_key = local_secret(self.data_dir)
         if self.environment != "development" and self.environment != "test" and self.secret_key == DEV_SECRET:
             raise ValueError(
                 "MAINPORT_SECRET_KEY must be set to a strong random value outside development "
@@ -53,6 +58,23 @@ class Settings(BaseSettings):
         if self.cookie_secure is not None:
             return self.cookie_secure
         return self.environment == "production"
+
+
+def local_secret(data_dir: Path) -> str:
+    """The development secret of this installation: `<data_dir>/secret_key`, created (mode 0600) once."""
+    path = data_dir / "secret_key"
+    try:
+        found = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        found = ""
+    if len(found) >= 32:
+        return found
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(key + "\n")
+    return key
 
 
 @lru_cache

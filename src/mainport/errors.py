@@ -38,3 +38,13 @@ class Conflict(MainportError):
 class ValidationFailed(MainportError):
     status_code = 422
     code = "validation_failed"
+
+
+class TooManyRequests(MainportError):
+    status_code = 429
+    code = "too_many_requests"
+
+
+class PayloadTooLarge(MainportError):
+    status_code = 413
+    code = "payload_too_large"

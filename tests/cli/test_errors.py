@@ -63,7 +63,14 @@ def test_debug_shows_the_traceback(migrated: Path) -> None:
 def test_an_unmigrated_database_says_how_to_migrate(configured_db: FreshDatabase) -> None:
     result = CliRunner().invoke(app, ["user", "list"])
     assert result.exit_code == 2
-    assert result.output.strip().endswith("run `mainport db upgrade` first")
+    assert result.output.strip().endswith("run `mainport db upgrade`")
+    assert "schema is missing or older" in result.output
+
+
+def test_a_database_behind_the_code_says_how_to_migrate(configured_db: FreshDatabase) -> None:
+    migrations.upgrade(engine=get_engine(), revision="0004")  # before the operations tables
+    result = CliRunner().invoke(app, ["jobs", "list"])
+    assert result.exit_code == 2 and "run `mainport db upgrade`" in result.output
 
 
 def test_an_unreachable_database_is_one_line_and_exit_code_1(monkeypatch: pytest.MonkeyPatch) -> None:

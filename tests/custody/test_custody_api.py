@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from mainport import flows
 from mainport.custody import release
 from mainport.identity.models import OrgKind, Role
+from tests.shipments.factories import carried_by
 
 BOX = "MSCU1234565"
 
@@ -37,9 +38,12 @@ ROUTES = [
 
 @pytest.fixture
 def world(session: Session, principal_factory):  # type: ignore[no-untyped-def]
+    carried_by(session, BOX, "MSCU")  # the line may issue rights for the boxes it carries only
     p = {
         "customs": principal_factory(role=Role.officer),
-        "line": principal_factory(role=Role.officer, kind=OrgKind.shipping_line, org_code="MSCU"),
+        "line": principal_factory(
+            role=Role.officer, kind=OrgKind.shipping_line, org_code="MSCU", carrier_code="MSCU"
+        ),
         "forwarder": principal_factory(role=Role.officer, kind=OrgKind.forwarder, org_code="FWD-1"),
         "haulier": principal_factory(role=Role.officer, kind=OrgKind.haulier, org_code="HAUL-1"),
         "gate": principal_factory(role=Role.officer, kind=OrgKind.terminal, facility_code="ECTDE"),

@@ -14,14 +14,18 @@ from mainport.custody.models import GateDecision
 from mainport.database import utcnow
 from mainport.errors import PermissionDenied, ValidationFailed
 from mainport.identity.models import OrgKind, Role
+from tests.shipments.factories import carried_by
 
 BOX = "MSCU1234565"
 
 
 @pytest.fixture
-def parties(principal_factory):  # type: ignore[no-untyped-def]
+def parties(session: Session, principal_factory):  # type: ignore[no-untyped-def]
+    carried_by(session, BOX, "MSCU")  # the line may issue rights for the boxes it carries only
     return {
-        "line": principal_factory(role=Role.officer, kind=OrgKind.shipping_line, org_code="MSCU"),
+        "line": principal_factory(
+            role=Role.officer, kind=OrgKind.shipping_line, org_code="MSCU", carrier_code="MSCU"
+        ),
         "forwarder": principal_factory(role=Role.officer, kind=OrgKind.forwarder, org_code="FWD-1"),
         "haulier": principal_factory(role=Role.officer, kind=OrgKind.haulier, org_code="HAUL-1"),
         "other_haulier": principal_factory(role=Role.officer, kind=OrgKind.haulier, org_code="HAUL-2"),

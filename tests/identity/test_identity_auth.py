@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from mainport.config import Settings
 from mainport.database import utcnow
-from mainport.errors import Conflict, NotAuthenticated, PermissionDenied, ValidationFailed
-from mainport.identity import service
+from mainport.audit.models import AuditEntry
+from mainport.errors import Conflict, NotAuthenticated, PermissionDenied, TooManyRequests, ValidationFailed
+from mainport.identity import service, sessions, throttle
 from mainport.identity.models import OrgKind, Role
 from tests.conftest import PASSWORD, PrincipalFactory
 
@@ -98,8 +99,8 @@ def test_bearer_tokens(app_client: TestClient, session: Session, principal_facto
 
 
 def test_user_admin_needs_admin_role(session: Session, principal_factory: PrincipalFactory) -> None:
-    analyst = principal_factory(Role.analyst)
-    admin = principal_factory(Role.admin)
+    analyst = principal_factory(Role.analyst, org_code="KMAR")
+    admin = principal_factory(Role.admin, org_code="KMAR")
     org = service.get_or_create_organisation(
         session=session, code="KMAR", name="KMar", kind=OrgKind.border_police
     )
@@ -112,7 +113,7 @@ def test_user_admin_needs_admin_role(session: Session, principal_factory: Princi
             role=Role.viewer,
             organisation=org,
         )
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(ValidationFailed, match="at least 12 characters"):
         service.create_user(
             session=session, actor=admin, username="x1", password="short", role=Role.viewer, organisation=org
         )
@@ -127,6 +128,12 @@ def test_user_admin_needs_admin_role(session: Session, principal_factory: Princi
     with pytest.raises(NotAuthenticated):
         service.authenticate_password(session=session, username="x1", password="wrong password!")
     assert service.authenticate_password(session=session, username="x1", password=PASSWORD).id == u.id
+    # An admin of another organisation may not create users here.
+    other = principal_factory(Role.admin, kind=OrgKind.terminal, facility_code="ECTDE")
+    with pytest.raises(PermissionDenied):
+        service.create_user(
+            session=session, actor=other, username="x2", password=PASSWORD, role=Role.admin, organisation=org
+        )
 
 
 def test_pages_redirect_to_login_without_session(app_client: TestClient) -> None:
@@ -155,15 +162,20 @@ def test_security_headers_on_pages(app_client: TestClient) -> None:
     assert r.headers["x-request-id"]
 
 
-def test_failed_logins_are_audited_and_throttled(
+def test_failed_logins_are_audited_and_throttled_per_address_and_user(
     session: Session, principal_factory: PrincipalFactory
 ) -> None:
     principal_factory(Role.analyst, username="dirk")
-    for _ in range(service.MAX_FAILED_LOGINS):
+    for _ in range(throttle.PER_USER_ADDRESS):
         with pytest.raises(NotAuthenticated, match="wrong password"):
-            service.login(session=session, username="dirk", password="guess guess guess")
-    # Even the right password is refused while the throttle holds.
-    with pytest.raises(NotAuthenticated, match="too many"):
-        service.login(session=session, username="dirk", password=PASSWORD)
-    later = utcnow() + service.LOGIN_WINDOW + timedelta(seconds=1)
-    assert service.login(session=session, username="dirk", password=PASSWORD, now=later).username == "dirk"
+            sessions.login(session=session, username="dirk", password="guess guess guess", address="10.0.0.9")
+    # Even the right password is refused from that address while the throttle holds ...
+    with pytest.raises(TooManyRequests, match="too many"):
+        sessions.login(session=session, username="dirk", password=PASSWORD, address="10.0.0.9")
+    # ... but not from another address: an attacker cannot lock a user out.
+    assert sessions.login(session=session, username="dirk", password=PASSWORD, address="10.0.0.1").user
+    later = utcnow() + throttle.WINDOW + timedelta(seconds=1)
+    again = sessions.login(session=session, username="dirk", password=PASSWORD, address="10.0.0.9", now=later)
+    assert again.user.username == "dirk"
+    failed = session.query(AuditEntry).filter(AuditEntry.action == "login.failed").count()
+    assert failed == throttle.PER_USER_ADDRESS

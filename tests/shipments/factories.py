@@ -81,3 +81,32 @@ def journey(
         )
     session.flush()
     return decl
+
+
+def carried_by(session: Session, number: str, carrier: str, reference: str | None = None) -> Declaration:
+    """A declaration naming `carrier` (SCAC) for container `number`: what ties a shipping line to a box."""
+    reference = reference or f"26NL{carrier}{number}"[:40]
+    consignor = party(session, f"EC{abs(hash(reference)) % 10**12:012d}", "Exportadora SA", "EC")
+    consignee = party(session, f"NL{abs(hash(reference)) % 10**12:012d}", "Import BV", "NL")
+    decl = Declaration(
+        reference=reference,
+        filed_at=T0,
+        bill_of_lading=f"BL{number}",
+        consignor=consignor,
+        consignee=consignee,
+        carrier=carrier,
+        place_of_loading="ECGYE",
+        place_of_discharge="NLRTM",
+        countries_of_routing=["EC", "NL"],
+        hs_code="080390",
+        goods_description="Fresh bananas",
+        packages=1000,
+        gross_mass_kg=20000.0,
+        container_number=number,
+        seal_numbers=[],
+        hub="rotterdam",
+        source="test",
+    )
+    session.add(decl)
+    session.flush()
+    return decl

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
-from typing import Annotated
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator, Mapping
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from mainport.errors import NotAuthenticated, PermissionDenied
+from mainport.errors import NotAuthenticated, PermissionDenied, TooManyRequests
 from mainport.identity import service as identity
+from mainport.identity import sessions
+from mainport.identity.models import User
 from mainport.identity.principal import Principal
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
+# Wrong bearer tokens from one client address in a minute before it must wait (token guessing).
+TOKEN_FAILURES_PER_MINUTE = 30
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -32,6 +39,11 @@ def get_session(request: Request) -> Iterator[Session]:
 
 # scope="function": commit before the response is sent, so a client that got 200 finds its data stored.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def client_address(request: Request) -> str:
+    """The client's address (behind a proxy: run uvicorn with --proxy-headers and --forwarded-allow-ips)."""
+    return request.client.host if request.client else ""
 
 
 def csrf_token(request: Request) -> str:
@@ -62,23 +74,82 @@ async def submitted_csrf(request: Request) -> str | None:
     return submitted
 
 
+class _FailureWindow:
+    """Failed bearer authentications per client address over the last minute (this process)."""
+
+    def __init__(self, limit: int, window_s: float = 60.0) -> None:
+        self.limit, self.window_s = limit, window_s
+        self._seen: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, address: str, now: float) -> deque[float]:
+        q = self._seen.setdefault(address, deque())
+        while q and now - q[0] > self.window_s:
+            q.popleft()
+        return q
+
+    def check(self, address: str) -> None:
+        with self._lock:
+            if len(self._recent(address, time.monotonic())) >= self.limit:
+                raise TooManyRequests("too many invalid tokens from your address; wait a minute")
+
+    def fail(self, address: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if len(self._seen) > 100_000:
+                self._seen.clear()
+            self._recent(address, now).append(now)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._seen.clear()
+
+
+token_failures = _FailureWindow(TOKEN_FAILURES_PER_MINUTE)
+
+
+def authenticate(
+    session: Session, headers: Mapping[str, str], cookie: Mapping[str, Any], address: str
+) -> tuple[User, int | None]:
+    """The user behind a request: a bearer token, else the server-side session named in the signed cookie.
+    Returns the user and the session row's id (None for a token)."""
+    auth = headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        token_failures.check(address)
+        try:
+            return identity.authenticate_token(session=session, plain=auth[7:].strip()), None
+        except NotAuthenticated:
+            token_failures.fail(address)
+            raise
+    sid = cookie.get("sid")
+    if not isinstance(sid, str):
+        raise NotAuthenticated("log in or send a bearer token")
+    row = sessions.resolve(session, sid)
+    return row.user, row.id
+
+
+def preauthenticate(
+    factory: sessionmaker[Session], headers: Mapping[str, str], cookie: Mapping[str, Any], address: str
+) -> Principal:
+    """`authenticate` in a session of its own, for the middleware that refuses uploads before reading them."""
+    with factory() as session:
+        user, _row = authenticate(session, headers, cookie, address)
+        principal = identity.principal_for(user)
+        session.commit()
+    return principal
+
+
 def resolve_principal(
     request: Request, session: SessionDep, submitted: Annotated[str | None, Depends(submitted_csrf)]
 ) -> Principal:
-    """Bearer token for API clients; the signed session cookie (plus CSRF on writes) for browsers.
+    """Bearer token for API clients; the server-side session (plus CSRF on writes) for browsers.
 
     A plain `def`: FastAPI runs it in the thread pool, so database waits never block the event loop.
     """
-    auth = request.headers.get("authorization", "")
-    if auth.lower().startswith("bearer "):
-        user = identity.authenticate_token(session=session, plain=auth[7:].strip())
-        return identity.principal_for(user)
-    user_id = request.session.get("user_id")
-    if user_id is None:
-        raise NotAuthenticated("log in or send a bearer token")
-    if request.method not in SAFE_METHODS:
+    user, row_id = authenticate(session, request.headers, request.session, client_address(request))
+    if row_id is not None and request.method not in SAFE_METHODS:
         _check_csrf(request, submitted)
-    user = identity.get_user(session=session, user_id=int(user_id))
+    request.state.user_session_id = row_id
     return identity.principal_for(user)
 
 

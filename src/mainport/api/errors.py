@@ -3,15 +3,19 @@ page get the same message as an HTML page instead."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mainport.errors import MainportError, NotAuthenticated
+from mainport.logs import get_logger
+
+log = get_logger("mainport.http")
 
 TITLES = {
     400: "Bad request",
@@ -42,7 +46,7 @@ def error_response(
     code: str,
     message: str,
     details: Any = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Response:
     if _wants_html(request):
         from mainport.web.templating import templates
@@ -89,8 +93,27 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _overflow(request: Request, exc: OverflowError) -> Response:
         return error_response(request, 422, "validation_failed", "a number in the request is out of range")
 
+    # The database refused a value the request carried (out of range, too long, a NUL character): the
+    # client's input, not a server fault. Services should refuse such values first, with a clearer message;
+    # this is the net under them, so that no input ever answers 500.
     @app.exception_handler(DataError)
     async def _data(request: Request, exc: DataError) -> Response:
+        reason = str(exc.orig).splitlines()[0] if exc.orig else "value not accepted"
         return error_response(
-            request, 422, "validation_failed", "a value in the request does not fit (out of range or malformed)"
+            request, 422, "validation_failed", f"a value in the request cannot be stored: {reason}"
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> Response:
+        # A reference to a record that does not exist, or a second record where one is allowed.
+        reason = str(exc.orig).splitlines()[0] if exc.orig else "refused by a database constraint"
+        return error_response(request, 409, "conflict", f"the request conflicts with stored data: {reason}")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.error(
+            "unhandled error", path=request.url.path, error=f"{type(exc).__name__}: {exc}", exc_info=exc
+        )
+        return error_response(
+            request, 500, "internal_error", "the server failed on this request; it has been logged"
         )

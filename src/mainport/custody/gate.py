@@ -28,10 +28,11 @@ from mainport.identity import service as identity
 from mainport.identity.models import OrgKind
 from mainport.identity.principal import Principal
 
-# A revoked or expired bearer token keeps working at the gate for at most this long (per worker).
+# An expired bearer token keeps working at the gate for at most this long (per worker); a revoked token or a
+# deactivated, locked or re-roled user is dropped at once in this process (identity's credentials epoch).
 PRINCIPAL_TTL_S = 30.0
 _PRINCIPAL_CACHE_MAX = 10_000
-_principals: dict[str, tuple[Principal, float]] = {}
+_principals: dict[str, tuple[Principal, float, int]] = {}
 
 
 def clear_principal_cache() -> None:
@@ -47,7 +48,8 @@ def principal_for_bearer(factory: sessionmaker[Session], authorization: str) -> 
     key = hashlib.sha256(plain.encode()).hexdigest()
     now = time.monotonic()
     hit = _principals.get(key)
-    if hit is not None and now - hit[1] < PRINCIPAL_TTL_S:
+    epoch = identity.credentials_epoch()
+    if hit is not None and now - hit[1] < PRINCIPAL_TTL_S and hit[2] == epoch:
         return hit[0]
     with factory() as session:
         user = identity.authenticate_token(session=session, plain=plain)
@@ -55,7 +57,7 @@ def principal_for_bearer(factory: sessionmaker[Session], authorization: str) -> 
         session.commit()  # last_used_at
     if len(_principals) >= _PRINCIPAL_CACHE_MAX:
         _principals.clear()
-    _principals[key] = (principal, now)
+    _principals[key] = (principal, now, epoch)
     return principal
 
 

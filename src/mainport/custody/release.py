@@ -19,6 +19,7 @@ from mainport.custody.models import CustodyPlan, GateDecision, Nomination, Relea
 from mainport.custody.steps import HOLD_STATES
 from mainport.database import utcnow
 from mainport.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from mainport.identity import policy
 from mainport.identity.models import Organisation, OrgKind
 from mainport.identity.principal import Principal
 
@@ -73,6 +74,9 @@ def issue_right(
     actor.require("custody:write")
     if actor.org_kind != OrgKind.shipping_line:
         raise PermissionDenied("only a shipping line issues release rights")
+    if not policy.may_issue_release(session, actor, container_number):
+        # Need-to-know: issuing must not open another carrier's container (same answer as unknown).
+        raise NotFound(f"no container {container_number} carried by {actor.org_code}")
     party = _organisation(session, release_party)
     if party.kind not in KINDS_FOR["release_party"]:
         raise ValidationFailed(f"{release_party} ({party.kind.value}) cannot be a release party")
@@ -196,11 +200,7 @@ def revoke_right(*, session: Session, actor: Principal, right_id: int, reason: s
 
 
 def _visible(actor: Principal, right: ReleaseRight) -> bool:
-    if actor.is_government or actor.org_code == right.issuer_org:
-        return True
-    if actor.org_kind == OrgKind.terminal:
-        return actor.facility_code == right.facility_code
-    return actor.org_code in {n.to_party for n in right.nominations} | {n.from_org for n in right.nominations}
+    return policy.release_right(actor, right)
 
 
 def lookup_rights(*, session: Session, actor: Principal, container_number: str) -> list[ReleaseRight]:

@@ -64,11 +64,17 @@ class Principal:
     org_kind: OrgKind
     node_code: str | None = None
     facility_code: str | None = None
+    carrier_code: str | None = None  # a shipping line's SCAC
     scopes: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def is_government(self) -> bool:
         return self.org_kind in GOVERNMENT
+
+    @property
+    def is_system(self) -> bool:
+        """The platform itself (CLI, jobs): never a logged-in user (user ids start at 1)."""
+        return self.user_id == 0 and self.username == "system"
 
     def can(self, permission: str) -> bool:
         try:

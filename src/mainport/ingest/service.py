@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from mainport.audit.service import record as audit
 from mainport.database import utcnow
 from mainport.errors import NotFound, ValidationFailed
+from mainport.identity import policy
 from mainport.identity.principal import Principal
 from mainport.ingest import declarations as decl
 from mainport.ingest import feeds
@@ -76,6 +77,7 @@ def ingest_events(
     actor.require("events:write")
     started = time.perf_counter()
     prepared = prepare_events(records, source=source, now=utcnow(), dialect=_dialect(session))
+    prepared = _scope_to_writer(session, actor, prepared)
     recon = _store_events(session, prepared, state or SequenceState())
     recon.elapsed_s = time.perf_counter() - started
     _audit_batch(session, actor, recon)
@@ -89,10 +91,34 @@ def store_events(
     the database, the write and the quarantine, exactly as `ingest_events` does after preparing."""
     actor.require("events:write")
     started = time.perf_counter()
+    prepared = _scope_to_writer(session, actor, prepared)
     recon = _store_events(session, prepared, state)
     recon.elapsed_s = time.perf_counter() - started
     _audit_batch(session, actor, recon)
     return recon
+
+
+def _scope_to_writer(session: Session, actor: Principal, prepared: PreparedEvents) -> PreparedEvents:
+    """Need-to-know on writes (`identity.policy`): the events this writer may not report (another facility,
+    another carrier's container) are quarantined with the reason instead of stored."""
+    if policy.sees_everything(actor) or not prepared.rows:
+        return prepared
+    reasons = policy.event_write_refusals(
+        session, actor, [(r[1], r[EQUIPMENT], r[9], r[13], r[15]) for r in prepared.rows]
+    )
+    if not any(reasons):
+        return prepared
+    kept = PreparedEvents(prepared.source, prepared.received, prepared.duplicates, list(prepared.refused))
+    for i, (row, reason) in enumerate(zip(prepared.rows, reasons, strict=True)):
+        if reason is not None:
+            kept.refused.append(prepared.refusal(i, reason))
+            continue
+        if i in prepared.raws:
+            kept.raws[len(kept.rows)] = prepared.raws[i]
+        kept.rows.append(row)
+        kept.locators.append(prepared.locators[i])
+        kept.sizes.append(prepared.sizes[i])
+    return kept
 
 
 def _dialect(session: Session) -> str:
@@ -514,7 +540,7 @@ def list_quarantine(
     offset: int = 0,
 ) -> tuple[list[QuarantinedRecord], int]:
     actor.require("quarantine:read")
-    q = select(QuarantinedRecord)
+    q = select(QuarantinedRecord).where(policy.quarantine(session, actor))
     if kind:
         q = q.where(QuarantinedRecord.kind == kind)
     if status:
@@ -526,8 +552,10 @@ def list_quarantine(
 
 def get_quarantined(*, session: Session, actor: Principal, record_id: int) -> QuarantinedRecord:
     actor.require("quarantine:read")
-    found = session.get(QuarantinedRecord, record_id)
-    if found is None:
+    found = session.scalar(
+        select(QuarantinedRecord).where(QuarantinedRecord.id == record_id, policy.quarantine(session, actor))
+    )
+    if found is None:  # or not the actor's to see: the same answer
         raise NotFound(f"quarantined record {record_id} not found")
     return found
 
@@ -548,7 +576,7 @@ def retry_quarantined(
     actor.require("quarantine:write")
     if fixed_raw is not None and (all_open or not ids or len(ids) != 1):
         raise ValidationFailed("a corrected payload applies to exactly one quarantined record")
-    q = select(QuarantinedRecord).where(QuarantinedRecord.status == "open")
+    q = select(QuarantinedRecord).where(QuarantinedRecord.status == "open", policy.quarantine(session, actor))
     if not all_open:
         q = q.where(QuarantinedRecord.id.in_(list(ids or [])))
     elif kind:
@@ -566,6 +594,7 @@ def retry_quarantined(
         _require(actor, item.kind)
         if item.kind == "event":
             prepared = prepare_events([rec], source=item.source, now=utcnow(), dialect=_dialect(session))
+            prepared = _scope_to_writer(session, actor, prepared)
             recon, bad, rows = _check_stored(session, prepared, SequenceState())
             _insert_events(session, rows)
         elif item.kind in FEED_OF:

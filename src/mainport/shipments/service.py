@@ -1,7 +1,8 @@
 """Read side of the shipment journey: overview per hub, searchable lists, a container's timeline.
 
-Visibility: government partners see declarations; every partner sees containers and their events, but a
-terminal sees only containers that have passed through its own facility.
+Visibility (need-to-know, decided in `mainport.identity.policy`): government partners see declarations and
+every container; a private party sees only the containers tied to it and, of their events, those it may see
+(never inspection events).
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, exists, func, insert, or_, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from mainport.audit import service as audit
-from mainport.errors import NotFound, PermissionDenied
-from mainport.identity.models import OrgKind
+from mainport.errors import NotFound
+from mainport.identity import policy
 from mainport.identity.principal import Principal
 from mainport.ingest.models import QuarantinedRecord
 from mainport.shipments.models import Container, ContainerEvent, Declaration, Inspection, Seizure
@@ -29,19 +30,6 @@ class HubCounts:
     events: int
 
 
-def _terminal_scope(stmt: Select[Any], principal: Principal, number_col: Any) -> Select[Any]:
-    """Restrict a terminal (or other facility-bound partner) to containers seen at its facility."""
-    if principal.org_kind == OrgKind.terminal:
-        if not principal.facility_code:
-            raise PermissionDenied(f"terminal organisation {principal.org_code} has no facility configured")
-        seen_here = exists().where(
-            ContainerEvent.equipment_reference == number_col,
-            ContainerEvent.facility_code == principal.facility_code,
-        )
-        stmt = stmt.where(seen_here)
-    return stmt
-
-
 def overview(*, session: Session, actor: Principal) -> dict[str, Any]:
     """Counts per hub; declarations only for partners that may see them."""
     actor.require("overview:read")
@@ -53,13 +41,14 @@ def overview(*, session: Session, actor: Principal) -> dict[str, Any]:
 
     if actor.can("declarations:read"):
         add(session.execute(select(Declaration.hub, func.count()).group_by(Declaration.hub)), "declarations")
-    event_q = select(ContainerEvent.hub, func.count()).group_by(ContainerEvent.hub)
-    cont_q = select(
-        ContainerEvent.hub, func.count(func.distinct(ContainerEvent.equipment_reference))
-    ).group_by(ContainerEvent.hub)
-    if actor.org_kind == OrgKind.terminal:
-        event_q = event_q.where(ContainerEvent.facility_code == actor.facility_code)
-        cont_q = cont_q.where(ContainerEvent.facility_code == actor.facility_code)
+    # Counts of what the actor may see (everything for government: no condition then).
+    shown = policy.visible_events(actor)
+    event_q = select(ContainerEvent.hub, func.count()).where(shown).group_by(ContainerEvent.hub)
+    cont_q = (
+        select(ContainerEvent.hub, func.count(func.distinct(ContainerEvent.equipment_reference)))
+        .where(shown)
+        .group_by(ContainerEvent.hub)
+    )
     add(session.execute(event_q), "events")
     add(session.execute(cont_q), "containers")
     quarantined = None
@@ -67,7 +56,7 @@ def overview(*, session: Session, actor: Principal) -> dict[str, Any]:
         quarantined = dict(
             session.execute(
                 select(QuarantinedRecord.kind, func.count())
-                .where(QuarantinedRecord.status == "open")
+                .where(QuarantinedRecord.status == "open", policy.quarantine(session, actor))
                 .group_by(QuarantinedRecord.kind)
             ).all()
         )
@@ -98,7 +87,8 @@ def search_declarations(
                 Declaration.reference == q.strip(),
                 Declaration.container_number == term,
                 Declaration.bill_of_lading == q.strip(),
-                Declaration.hs_code.startswith(q.strip()),
+                # autoescape: '%' and '_' in the query are characters, not wildcards
+                Declaration.hs_code.startswith(q.strip(), autoescape=True),
                 Declaration.place_of_loading == term,
             )
         )
@@ -134,10 +124,10 @@ def search_containers(
     *, session: Session, actor: Principal, q: str | None = None, limit: int = 50, offset: int = 0
 ) -> tuple[list[Container], int]:
     actor.require("containers:read")
-    stmt = select(Container)
+    stmt = select(Container).where(policy.containers(actor, Container.number))
     if q:
-        stmt = stmt.where(Container.number.startswith(q.strip().upper().replace(" ", "")))
-    stmt = _terminal_scope(stmt, actor, Container.number)
+        prefix = q.strip().upper().replace(" ", "")
+        stmt = stmt.where(Container.number.startswith(prefix, autoescape=True))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(stmt.order_by(Container.number).limit(limit).offset(offset)).all()
     return list(rows), total
@@ -151,18 +141,18 @@ class Journey:
 
 
 def container_journey(*, session: Session, actor: Principal, number: str) -> Journey:
-    """The container and its events in time order (plus declarations for government partners)."""
+    """The container and the events the actor may see, in time order (plus declarations for government)."""
     actor.require("containers:read")
-    number = number.strip().upper().replace(" ", "")
-    stmt = _terminal_scope(select(Container).where(Container.number == number), actor, Container.number)
+    number = number.strip().upper().replace(" ", "")[:20]
+    stmt = select(Container).where(Container.number == number, policy.containers(actor, Container.number))
     container = session.scalar(stmt)
     if container is None:
-        # Same answer whether it does not exist or is outside the caller's view: no oracle for terminals.
+        # Same answer whether it does not exist or is outside the caller's view: no oracle.
         raise NotFound(f"no container {number}")
     events = list(
         session.scalars(
             select(ContainerEvent)
-            .where(ContainerEvent.equipment_reference == number)
+            .where(ContainerEvent.equipment_reference == number, policy.events(actor))
             .order_by(ContainerEvent.event_datetime, ContainerEvent.id)
         )
     )

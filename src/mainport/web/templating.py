@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,21 @@ NAV: list[tuple[str, str, str]] = [
     ("Declarations", "/declarations", "declarations:read"),
     ("Containers", "/containers", "containers:read"),
     ("Quarantine", "/quarantine", "quarantine:read"),
+    ("Users", "/admin/users", "users:admin"),
 ]
+# A local path: one slash, then no slash or backslash (browsers read "/\\host" as "//host"), no scheme,
+# no control characters or spaces.
+_LOCAL = re.compile(r"^/(?![/\\])[^\\\s\x00-\x1f\x7f]*$")
+
+
+def local_url(target: object) -> str | None:
+    """The target if it is a path on this site, else None: links and redirects never lead off-site."""
+    if not isinstance(target, str) or len(target) > 2000 or not _LOCAL.match(target):
+        return None
+    return target
+
+
+templates.env.filters["local_url"] = local_url
 
 
 def add_template_dir(path: Path) -> None:
