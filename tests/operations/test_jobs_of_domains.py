@@ -16,7 +16,7 @@ from mainport.cases.models import Alert
 from mainport.identity.models import OrgKind, Role
 from mainport.identity.principal import Principal, system_principal
 from mainport.insider.models import StaffLookup
-from mainport.operations.registry import JobContext, discover
+from mainport.recurring import JobContext, discover
 from mainport.shipments.models import ContainerEvent
 from tests.conftest import PrincipalFactory
 from tests.shipments.factories import journey

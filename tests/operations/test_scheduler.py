@@ -15,9 +15,9 @@ from mainport.identity.models import OrgKind, Role
 from mainport.identity.principal import system_principal
 from mainport.operations import service
 from mainport.operations.models import JobRun
-from mainport.operations.registry import JobContext, ScheduledJob, discover
 from mainport.operations.runner import execute
 from mainport.operations.scheduler import JobScheduler
+from mainport.recurring import JobContext, ScheduledJob, discover
 from tests.conftest import FreshDatabase, PrincipalFactory
 
 CALLS: list[datetime | None] = []

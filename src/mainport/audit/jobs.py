@@ -6,7 +6,7 @@ from typing import Any
 
 from mainport.audit import service
 from mainport.errors import Conflict
-from mainport.operations.registry import JobContext, ScheduledJob
+from mainport.recurring import JobContext, ScheduledJob
 
 
 def _verify(ctx: JobContext) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from mainport.custody import anchor, seals, service
 from mainport.errors import Conflict
-from mainport.operations.registry import JobContext, ScheduledJob
+from mainport.recurring import JobContext, ScheduledJob
 from mainport.shipments.models import ContainerEvent
 
 # Seal checks look back a little before the last run: events committed by a long ingest that started

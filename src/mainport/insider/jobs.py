@@ -7,7 +7,7 @@ from typing import Any
 
 from mainport.config import get_settings
 from mainport.insider import service
-from mainport.operations.registry import JobContext, ScheduledJob
+from mainport.recurring import JobContext, ScheduledJob
 
 
 def _retention(ctx: JobContext) -> dict[str, Any]:

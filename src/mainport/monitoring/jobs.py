@@ -7,7 +7,7 @@ from typing import Any
 
 from mainport.config import get_settings
 from mainport.monitoring import report
-from mainport.operations.registry import JobContext, ScheduledJob
+from mainport.recurring import JobContext, ScheduledJob
 
 
 def _monthly_report(ctx: JobContext) -> dict[str, Any]:

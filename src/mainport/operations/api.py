@@ -8,8 +8,8 @@ from fastapi import APIRouter, Path, Query
 
 from mainport.api.deps import CurrentUser, SessionDep
 from mainport.operations import service
-from mainport.operations.registry import discover
 from mainport.operations.schemas import JobOut, JobRunOut, OperationsOut, SchedulerOut
+from mainport.recurring import discover
 
 router = APIRouter(prefix="/operations", tags=["operations"])
 

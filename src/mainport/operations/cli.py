@@ -14,8 +14,8 @@ from mainport.database.runtime import get_session_factory
 from mainport.errors import ValidationFailed
 from mainport.identity.principal import system_principal
 from mainport.operations import service
-from mainport.operations.registry import discover
 from mainport.operations.runner import execute
+from mainport.recurring import discover
 
 app = typer.Typer(help="Recurring jobs: list them, run one now.", no_args_is_help=True)
 console = Console()

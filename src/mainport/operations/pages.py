@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from mainport.api.deps import CurrentUser, SessionDep
 from mainport.operations import service
-from mainport.operations.registry import discover
+from mainport.recurring import discover
 from mainport.web.templating import add_nav, add_template_dir, render
 
 router = APIRouter(include_in_schema=False)

@@ -15,7 +15,7 @@ from mainport.database import session_scope, utcnow
 from mainport.identity.principal import system_principal
 from mainport.logs import get_logger
 from mainport.operations import service
-from mainport.operations.registry import JobContext, ScheduledJob
+from mainport.recurring import JobContext, ScheduledJob
 
 log = get_logger("mainport.jobs")
 

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from mainport.database import session_scope, utcnow
 from mainport.logs import get_logger
 from mainport.operations import service
-from mainport.operations.registry import ScheduledJob
 from mainport.operations.runner import RunOutcome, execute
+from mainport.recurring import ScheduledJob
 
 log = get_logger("mainport.scheduler")
 

@@ -18,7 +18,7 @@ from mainport.database import utcnow
 from mainport.errors import NotFound, ValidationFailed
 from mainport.identity.principal import Principal
 from mainport.operations.models import JobRun, SchedulerLease
-from mainport.operations.registry import ScheduledJob
+from mainport.recurring import ScheduledJob
 
 LEASE = "scheduler"
 ERROR_LIMIT = 4000

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mainport.errors import ValidationFailed
-from mainport.operations.registry import JobContext, ScheduledJob
+from mainport.recurring import JobContext, ScheduledJob
 from mainport.targeting import service
 
 

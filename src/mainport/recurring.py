@@ -1,4 +1,7 @@
-"""The recurring jobs of every domain: each `<domain>/jobs.py` lists its own in ``SCHEDULED``."""
+"""Recurring jobs: what a domain declares in its `<domain>/jobs.py` (``SCHEDULED``) to be run by itself.
+
+The contract between the domains and the scheduler (`mainport.operations`), a shared kernel module, so that
+declaring a job does not make a domain depend on the operations package."""
 
 from __future__ import annotations
 
