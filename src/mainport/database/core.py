@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -19,6 +21,19 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+T = TypeVar("T")
+
+# Values per `IN (...)` list: far under SQLite's (32,766) and PostgreSQL's (65,535) bound-parameter limits,
+# and small enough that the statement compiles fast.
+IN_CHUNK = 2000
+
+
+def chunks(items: Sequence[T], n: int = IN_CHUNK) -> Iterator[Sequence[T]]:
+    """`items` in slices of at most `n` (for IN lists and bulk statements)."""
+    for i in range(0, len(items), n):
+        yield items[i : i + n]
 
 
 def utcnow() -> datetime:
@@ -105,3 +120,98 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+# --- what a database error means ------------------------------------------------------------------------
+
+# SQLSTATEs after which the same transaction, run again, may well succeed: serialization failure, deadlock,
+# lock not available, a backend terminated (pg_terminate_backend, a restart), connection failures (08xxx).
+_TRANSIENT_STATES = frozenset({"40001", "40P01", "55P03", "57P01", "57P02", "57P03"})
+_SQLITE_BUSY = ("database is locked", "database is busy", "database table is locked")
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a PostgreSQL error, wrapped by SQLAlchemy or raised by the driver itself (None for
+    SQLite and for errors without one)."""
+    state = getattr(getattr(exc, "orig", None) or exc, "sqlstate", None)
+    return state if isinstance(state, str) else None
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A fault of the moment, not of the data: a deadlock, a serialization failure, a busy SQLite file, a
+    connection that was lost or could not be made. The transaction was rolled back; running it again from
+    the start is safe and may succeed. (Errors raised by the driver itself, as in a COPY, count too.)"""
+    if isinstance(exc, sa_exc.TimeoutError | sa_exc.DisconnectionError):
+        return True  # pool exhausted / connection dropped on checkout
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    state = sqlstate(exc)
+    if state is not None:
+        return state in _TRANSIENT_STATES or state.startswith("08")
+    orig = getattr(exc, "orig", None) or exc
+    kind = type(orig).__name__
+    if kind not in ("OperationalError", "InterfaceError", "ConnectionTimeout", "ConnectionFailure"):
+        return False
+    text = str(orig).lower()
+    if "disk" in text and "full" in text:
+        return False  # disk full: waiting does not help
+    if type(orig).__module__.startswith("sqlite3"):
+        return any(b in text for b in _SQLITE_BUSY)
+    return True  # a driver error without a state: connection refused, server closed the connection
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """The row is already there (a unique key): on ingest, a record stored by someone else meanwhile."""
+    state = sqlstate(exc)
+    if state is not None:
+        return state == "23505"
+    return isinstance(exc, sa_exc.IntegrityError) and "UNIQUE constraint failed" in str(exc.orig)
+
+
+def is_row_refusal(exc: BaseException) -> bool:
+    """The database refused the values of a row (a constraint, a type, a length, NUL in text, text that is
+    not valid UTF-8): the data's fault, not the database's. PostgreSQL: SQLSTATE classes 22 and 23."""
+    state = sqlstate(exc)
+    if state is not None:
+        return state[:2] in ("22", "23")
+    if isinstance(exc, sa_exc.IntegrityError | sa_exc.DataError):
+        return True
+    if isinstance(exc, UnicodeError):  # the driver could not encode a value (unpaired surrogates)
+        return True
+    return isinstance(exc, sa_exc.StatementError) and isinstance(exc.orig, UnicodeError | ValueError)
+
+
+def refusal_reason(exc: BaseException) -> str:
+    """The database's refusal of a row in one line."""
+    orig = getattr(exc, "orig", None) or exc
+    first = next((line.strip() for line in str(orig).splitlines() if line.strip()), type(orig).__name__)
+    state = sqlstate(exc)
+    return f"refused by the database: {first[:300]}" + (f" (SQLSTATE {state})" if state else "")
+
+
+RETRY_ATTEMPTS = 5
+RETRY_BACKOFF_S = 0.2
+
+
+def run_transaction(
+    factory: sessionmaker[Session],
+    work: Callable[[Session], T],
+    *,
+    attempts: int = RETRY_ATTEMPTS,
+    backoff_s: float = RETRY_BACKOFF_S,
+    on_retry: Callable[[int, BaseException], None] | None = None,
+) -> T:
+    """Run `work(session)` in a transaction of its own and commit; run it again (with a fresh session and
+    connection, after a growing pause) when it failed on a transient fault (`is_transient`), up to
+    `attempts` times in all. Anything else, and the last transient fault, is raised."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with session_scope(factory) as session:
+                return work(session)
+        except Exception as exc:
+            if attempt == attempts or not is_transient(exc):
+                raise
+            if on_retry is not None:
+                on_retry(attempt, exc)
+            time.sleep(backoff_s * 2 ** (attempt - 1))
+    raise AssertionError("unreachable")  # pragma: no cover
