@@ -113,7 +113,9 @@ def test_latin1_bytes_and_huge_field_quarantine_only_that_record(tmp_path: Path)
     assert len(recs) == 4
     assert recs[0].error is None and recs[3].error is None
     assert "not valid UTF-8: byte 0xE9" in (recs[1].error or "")
-    assert recs[2].error is None  # a long field is a schema matter: changeRemark maxLength 250
+    # A line over the record limit (4 MiB) is cut while it is read: only its head is kept, with its size.
+    assert "record is over the limit of 4194304 bytes (10000" in (recs[2].error or "")
+    assert recs[2].raw_size == len(lines[2]) + 1 and len(recs[2].raw_text) <= 64 * 1024
 
 
 def test_huge_field_fails_schema_and_raw_is_bounded(session: Session, tmp_path: Path) -> None:

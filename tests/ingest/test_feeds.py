@@ -16,7 +16,7 @@ from mainport.custody.models import SealTelemetry
 from mainport.errors import PermissionDenied
 from mainport.identity.models import OrgKind, Role
 from mainport.identity.principal import Principal, system_principal
-from mainport.ingest import cli, service
+from mainport.ingest import cli, runs, service
 from mainport.ingest.jobs import ingest_file
 from mainport.ingest.models import IngestRun, QuarantinedRecord
 from mainport.ingest.readers import records_from_objects
@@ -337,7 +337,7 @@ def test_each_quarantine_reason(
     recon = ingest_file(session_factory=session_factory, actor=system_principal(), kind=kind, path=path)  # type: ignore[arg-type]
     assert (recon.received, recon.stored, recon.duplicates, recon.quarantined) == (1, 0, 0, 1)
     assert recon.balanced
-    qkind = service.FEED_KINDS[kind]
+    qkind = service.record_kind(kind)
     with session_factory() as s:
         q = s.scalars(select(QuarantinedRecord).where(QuarantinedRecord.kind == qkind)).one()
     if record.get("kg") == float("inf"):
@@ -388,7 +388,7 @@ def test_malformed_file_never_crashes(
     path.write_bytes(body)
     recon = ingest_file(session_factory=session_factory, actor=system_principal(), kind=kind, path=path)  # type: ignore[arg-type]
     assert (recon.received, recon.stored, recon.quarantined) == (5, 1, 4) and recon.balanced
-    reasons = _reasons(session_factory, service.FEED_KINDS[kind])
+    reasons = _reasons(session_factory, service.record_kind(kind))
     assert reasons[0].startswith("invalid JSON")
     assert reasons[1] == "not a JSON object (got list)"
     assert reasons[2].startswith("not valid UTF-8: byte 0xE9")
@@ -456,7 +456,7 @@ def test_feed_permissions(
     with pytest.raises(PermissionDenied):
         service.ingest_feed(session=session, actor=actor, kind=kind, records=[], source="x")
     with pytest.raises(PermissionDenied):
-        service.start_run(session=session, actor=actor, kind=kind, source="x")
+        runs.start_run(session=session, actor=actor, kind=kind, source="x")
 
 
 def test_terminal_admin_may_submit_its_access_log(session: Session, principal_factory: Any) -> None:
@@ -495,7 +495,7 @@ def test_unknown_kind_is_refused(session: Session, tmp_path: Path) -> None:
 
     with pytest.raises(ValidationFailed):
         service.ingest_feed(session=session, actor=system_principal(), kind="scans", records=[], source="x")
-    with pytest.raises(ValueError, match="unknown ingest kind"):
+    with pytest.raises(ValidationFailed, match="unknown ingest kind 'scans'; known: declarations, events"):
         ingest_file(session_factory=None, actor=system_principal(), kind="scans", path=tmp_path)  # type: ignore[arg-type]
 
 

@@ -17,8 +17,9 @@ from typer.testing import CliRunner
 
 from mainport.identity.principal import system_principal
 from mainport.ingest import cli, jobs, service
-from mainport.ingest.jobs import PIPELINE_MIN_BYTES, choose_workers, ingest_file
+from mainport.ingest.jobs import PIPELINE_MIN_BYTES, IngestFailed, choose_workers, ingest_file
 from mainport.ingest.models import QuarantinedRecord
+from mainport.ingest.pipeline import ReaderFailed
 from mainport.ingest.readers import records_from_objects
 from mainport.shipments.models import ContainerEvent
 from tests.conftest import FreshDatabase
@@ -162,7 +163,7 @@ def test_workers_are_chosen_by_file_size_and_kind(
 def test_a_failing_reader_process_fails_the_job_with_its_traceback(
     tmp_path: Path, make_fresh_db: Callable[[], FreshDatabase]
 ) -> None:
-    with pytest.raises(RuntimeError, match=r"(?s)reader process failed.*FileNotFoundError"):
+    with pytest.raises(IngestFailed, match=r"reader process failed: FileNotFoundError") as failed:
         ingest_file(
             session_factory=_fresh_db(make_fresh_db),
             actor=system_principal(),
@@ -170,6 +171,9 @@ def test_a_failing_reader_process_fails_the_job_with_its_traceback(
             path=tmp_path / "missing.json",
             workers=1,
         )
+    assert isinstance(failed.value.__cause__, ReaderFailed)
+    assert "Traceback" in failed.value.__cause__.traceback
+    assert "is marked failed" in failed.value.message and "run the same command again" in failed.value.message
 
 
 @pytest.mark.postgres

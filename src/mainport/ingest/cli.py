@@ -1,4 +1,8 @@
-"""`mainport ingest declarations|events FILE`: thin wrapper around jobs.ingest_file."""
+"""`mainport ingest declarations|events|FEED FILE`: thin wrapper around jobs.ingest_file.
+
+Exit codes: 0 done; 3 done but the file looks like garbage (no valid header, or more than half of its records
+quarantined: a warning line, and only the first records are copied into quarantine); 1 the job itself failed
+(one line: why, what was committed, how to resume); 2 a user mistake (the root command's handling)."""
 
 from __future__ import annotations
 
@@ -13,7 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mainport.identity.principal import Principal, system_principal
-from mainport.ingest.jobs import Kind, ingest_file
+from mainport.ingest import registry
+from mainport.ingest.jobs import IngestFailed, Kind, ingest_file
 from mainport.ingest.records import Reconciliation
 
 app = typer.Typer(
@@ -21,6 +26,7 @@ app = typer.Typer(
     "(validated; bad records are quarantined)."
 )
 err = Console(stderr=True)
+GARBAGE_EXIT = 3
 
 
 def session_factory() -> sessionmaker[Session]:
@@ -47,36 +53,45 @@ def _run(
 ) -> None:
     factory = session_factory()
     actor = resolve_actor(factory, as_user)
-    if as_json:
-        recon = ingest_file(
-            session_factory=factory,
-            actor=actor,
-            kind=kind,
-            path=path,
-            batch_size=batch_size,
-            workers=workers,
-        )
-        typer.echo(json.dumps(recon.summary()))
-        return
-    columns = (
-        "[progress.description]{task.description}",
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=err) as bar:
-        task = bar.add_task(f"{kind} {path.name}", total=path.stat().st_size)
-        recon = ingest_file(
-            session_factory=factory,
-            actor=actor,
-            kind=kind,
-            path=path,
-            batch_size=batch_size,
-            progress=lambda n: bar.advance(task, n),
-            workers=workers,
-        )
-    _print(recon)
+    try:
+        if as_json:
+            recon = ingest_file(
+                session_factory=factory,
+                actor=actor,
+                kind=kind,
+                path=path,
+                batch_size=batch_size,
+                workers=workers,
+            )
+            typer.echo(json.dumps(recon.summary()))
+        else:
+            columns = (
+                "[progress.description]{task.description}",
+                BarColumn(),
+                DownloadColumn(),
+                TransferSpeedColumn(),
+                TimeRemainingColumn(),
+            )
+            with Progress(*columns, console=err) as bar:
+                task = bar.add_task(f"{kind} {path.name}", total=path.stat().st_size)
+                recon = ingest_file(
+                    session_factory=factory,
+                    actor=actor,
+                    kind=kind,
+                    path=path,
+                    batch_size=batch_size,
+                    progress=lambda n: bar.advance(task, n),
+                    workers=workers,
+                )
+            _print(recon)
+    except IngestFailed as exc:
+        typer.echo(f"mainport ingest {kind}: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+    for note in recon.notes:
+        typer.echo(f"note: {note}", err=True)
+    if recon.flagged:
+        typer.echo(f"warning: {path}: {recon.flagged}", err=True)
+        raise typer.Exit(GARBAGE_EXIT)
 
 
 def _print(recon: Reconciliation) -> None:
@@ -84,6 +99,7 @@ def _print(recon: Reconciliation) -> None:
     out.print(
         f"[bold]{recon.kind}[/] from {recon.source}: received {recon.received}, stored {recon.stored} "
         f"(of which updated {recon.updated}), duplicates {recon.duplicates}, quarantined {recon.quarantined}"
+        f"{f' (of which {recon.not_kept} only counted)' if recon.not_kept else ''}"
         f" - {'balanced' if recon.balanced else '[red]NOT balanced[/]'}; {recon.elapsed_s:.1f} s, "
         f"{recon.rate:,.0f} records/s (run {recon.run_id})"
     )
@@ -130,7 +146,7 @@ def events(
 
 
 def _feed_command(kind: Kind, doc: str) -> None:
-    """Register `mainport ingest KIND FILE`: the smaller JSON Lines feeds all take the same options."""
+    """Register `mainport ingest KIND FILE`: the feeds (`registry`) all take the same options."""
 
     def command(
         path: FileArg, as_json: JsonOpt = False, batch_size: BatchOpt = 20_000, as_user: UserOpt = None
@@ -141,9 +157,5 @@ def _feed_command(kind: Kind, doc: str) -> None:
     app.command(kind)(command)
 
 
-_feed_command("access", "Ingest staff look-ups of container data (access logs, JSON Lines).")
-_feed_command(
-    "eseal", "Ingest e-seal status reports (INTACT/BREACHED on discharge, JSON Lines) into custody telemetry."
-)
-_feed_command("inspections", "Ingest customs inspections and their results (JSON Lines).")
-_feed_command("seizures", "Ingest seizures known to the authorities (JSON Lines).")
+for _kind, _feed in registry.feeds().items():
+    _feed_command(_kind, _feed.help)

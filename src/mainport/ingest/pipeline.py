@@ -33,6 +33,16 @@ from mainport.ingest.prepare import PreparedEvents, prepare_events
 _LENGTH = struct.Struct("<Q")
 
 
+class ReaderFailed(RuntimeError):
+    """The reader process failed; the message is the last line of its traceback (the exception), the
+    whole traceback is in `traceback`."""
+
+    def __init__(self, traceback_text: str) -> None:
+        lines = [line for line in traceback_text.strip().splitlines() if line.strip()]
+        super().__init__(f"the ingest reader process failed: {lines[-1] if lines else 'no traceback'}")
+        self.traceback = traceback_text
+
+
 def _send(out: IO[bytes], message: tuple[str, Any, int]) -> None:
     # marshal: the fastest serialiser for plain str/int/None containers; both ends run the same interpreter.
     data = marshal.dumps(message)
@@ -93,7 +103,7 @@ def receive(reader: subprocess.Popen[bytes]) -> Iterator[tuple[PreparedEvents | 
             yield None, nbytes
             return
         else:
-            raise RuntimeError(f"the ingest reader process failed:\n{item}")
+            raise ReaderFailed(item)
 
 
 def main(argv: list[str] | None = None) -> None:

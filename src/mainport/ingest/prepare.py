@@ -17,7 +17,7 @@ from typing import Any, Protocol, TypeVar
 
 import orjson
 
-from mainport.ingest.checks import Invalid
+from mainport.ingest.checks import Invalid, unstorable_text
 from mainport.ingest.events import to_row
 from mainport.ingest.records import RAW_LIMIT, RawRecord
 
@@ -129,14 +129,14 @@ def prepare_events(
             duplicates += 1
             continue
         seen.add(event_id)
-        if (rec.raw_size or 0) <= RAW_LIMIT:
-            payload = rec.raw_text
-        else:
-            payload = dumps(rec.parsed).decode()
-            out.raws[len(rows)] = rec.raw_text
         texts = r["_texts"]
-        rows.append(
-            (
+        try:
+            if (rec.raw_size or 0) <= RAW_LIMIT:
+                payload = rec.raw_text
+            else:
+                payload = dumps(rec.parsed).decode()
+                out.raws[len(rows)] = rec.raw_text
+            row = (
                 event_id,
                 r["event_type"],
                 r["event_classifier"],
@@ -155,7 +155,11 @@ def prepare_events(
                 payload,
                 received_at,
             )
-        )
+        except (TypeError, ValueError) as exc:  # orjson: nested deeper than it writes (254 levels)
+            out.raws.pop(len(rows), None)
+            refused.append(Refused.of(rec, f"record could not be stored as JSON ({exc})"))
+            continue
+        rows.append(row)
         locators.append(rec.locator)
         sizes.append(rec.raw_size)
     out.duplicates = duplicates
@@ -174,16 +178,29 @@ def validated(
     refused: list[Refused],
 ) -> Iterator[tuple[RawRecord, T]]:
     """Count every record received; refuse the unparsed and the invalid into `refused` with the reason;
-    yield the rest with what `validate(parsed, now=now)` made of them. Every ingest reads through this."""
+    yield the rest with what `validate(parsed, now=now)` made of them. Every ingest reads through this.
+
+    Whatever a record makes a check do (text no column can hold, nesting too deep to walk, a type the check
+    did not expect) refuses that record, with the reason; it never ends the job."""
     for rec in records:
         counts.received += 1
         if rec.error is not None:
             refused.append(Refused.of(rec, rec.error))
             continue
         try:
+            problem = unstorable_text(rec.raw_text, rec.parsed)
+            if problem is not None:
+                raise Invalid(problem)
             value = validate(rec.parsed, now=now)
         except Invalid as exc:
             refused.append(Refused.of(rec, str(exc)))
+            continue
+        except RecursionError:
+            refused.append(Refused.of(rec, "record: nested too deeply to check"))
+            continue
+        except Exception as exc:  # the record broke a check: it is the record's failure, not the job's
+            reason = f"record could not be checked ({type(exc).__name__}: {exc})"
+            refused.append(Refused.of(rec, reason[:500]))
             continue
         yield rec, value
 

@@ -7,6 +7,12 @@ from typing import Any
 
 # Quarantined payloads are kept up to this many bytes (UTF-8); the original size is recorded beside them.
 RAW_LIMIT = 64 * 1024
+FIELD_LIMIT = 1024 * 1024  # one CSV field above 1 MiB is refused (the record is quarantined, not the file)
+# One record (a line, an array element, a CSV row) above this is cut while it is read: its first RAW_LIMIT
+# bytes are kept for the quarantine, the rest is skipped without being held in memory.
+RECORD_LIMIT = 4 * FIELD_LIMIT
+# A source is flagged as mostly garbage when more than this share of its records is quarantined.
+GARBAGE_SHARE = 0.5
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs ~1 us per record on the hot path
@@ -38,9 +44,12 @@ class Reconciliation:
     updated: int = 0
     duplicates: int = 0
     quarantined: int = 0
+    not_kept: int = 0  # of the quarantined: counted, not copied (a source flagged as mostly garbage)
     elapsed_s: float = 0.0
     run_id: int | None = None
+    flagged: str | None = None  # why the source looks like garbage (no valid header, mostly quarantined)
     problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the operator should know about the run
     max_problems: int = 1000  # how many quarantine locators/reasons to keep for the caller
 
     @property
@@ -50,6 +59,10 @@ class Reconciliation:
     @property
     def rate(self) -> float:
         return self.received / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    @property
+    def mostly_garbage(self) -> bool:
+        return self.received > 0 and self.quarantined > GARBAGE_SHARE * self.received
 
     def check(self) -> None:
         if not self.balanced:
@@ -64,6 +77,8 @@ class Reconciliation:
         self.updated += other.updated
         self.duplicates += other.duplicates
         self.quarantined += other.quarantined
+        self.not_kept += other.not_kept
+        self.flagged = self.flagged or other.flagged
         room = self.max_problems - len(self.problems)
         if room > 0:
             self.problems.extend(other.problems[:room])
@@ -78,9 +93,12 @@ class Reconciliation:
             "updated": self.updated,
             "duplicates": self.duplicates,
             "quarantined": self.quarantined,
+            "not_kept": self.not_kept,
             "balanced": self.balanced,
+            "flagged": self.flagged,
             "elapsed_s": round(self.elapsed_s, 3),
             "rate_per_s": round(self.rate, 1),
             "run_id": self.run_id,
             "problems": [asdict(p) for p in self.problems],
+            "notes": list(self.notes),
         }

@@ -21,11 +21,14 @@ class ReconciliationOut(BaseModel):
     updated: int
     duplicates: int
     quarantined: int
+    not_kept: int = 0
     balanced: bool
+    flagged: str | None = None
     elapsed_s: float
     rate_per_s: float
     run_id: int | None = None
     problems: list[ProblemOut]
+    notes: list[str] = []
 
 
 class QuarantinedOut(BaseModel):
