@@ -57,6 +57,11 @@ _CARGO_CLASS = {
 }
 
 
+def cargo_class(group: str) -> str:
+    """The declaration's commodity group as the image analysis knows it (unknown groups pass through)."""
+    return _CARGO_CLASS.get(group, group)
+
+
 def params_version(params: CompareParams) -> str:
     """Short hash of the comparison parameters: a new calibration gives new comparisons, a re-run does not."""
     blob = json.dumps(asdict(params), sort_keys=True, default=str).encode()
@@ -454,7 +459,7 @@ def check_scan_declared(
     if scan.phase != "arrival" or declaration is None:
         return None
     group = commodity_group(declaration.hs_code)
-    commodity = _CARGO_CLASS.get(group, group)
+    commodity = cargo_class(group)
     try:
         result = check_declared(load_scan(store, scan), commodity)
     except ImagingError as exc:
