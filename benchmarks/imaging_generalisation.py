@@ -1,8 +1,8 @@
 """Generalisation protocol for scan comparison: tune on one simulator, report on the other.
 
     nice -n 10 .venv/bin/python benchmarks/imaging_generalisation.py              # full protocol
-    nice -n 10 .venv/bin/python benchmarks/imaging_generalisation.py --quick      # 40 + 40 pairs per simulator
-    ... --no-single --no-selfcal --dask                                            # choose sections
+    nice -n 10 .venv/bin/python benchmarks/imaging_generalisation.py --quick  # 40 + 40 pairs per simulator
+    ... --no-single --no-selfcal --dask                                         # choose sections
 
 Simulators: ``sim1`` = mainport's own renderer, ``sim2`` = the independently written one
 (``imaging.sim2``). Splits: ``tune`` (fits the score calibration and the alert thresholds), ``eval``
@@ -29,7 +29,6 @@ import os
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +131,7 @@ def _compare_one(o: ScanImage, a: ScanImage) -> dict[str, Any]:
         row["sign"] = c.best.sign if c.best else None
     except ImagingError as exc:
         row["error"] = f"{type(exc).__name__}: {exc}"
-    except Exception as exc:  # noqa: BLE001 - a crash is a finding, recorded per pair
+    except Exception as exc:
         row["error"] = f"CRASH {type(exc).__name__}: {exc}"
     row["wall_s"] = time.perf_counter() - t
     row["cpu_s"] = time.process_time() - tc
@@ -147,7 +146,7 @@ def _single_one(scan: ScanImage, group: str, packages: int, mass: float) -> dict
     try:
         r = check_declared(scan, cargo_class(group))
         return {"score": float(r.score), "error": ""}
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return {"score": 0.0, "error": f"{type(exc).__name__}: {exc}"}
 
 
