@@ -69,9 +69,15 @@ class WorldConfig:
     neighbour_interdiction: dict[str, float] = field(default_factory=lambda: dict(NEIGHBOUR_INTERDICTION))
     # neighbour -> ((from_day, probability), ...): a crackdown abroad (e.g. Antwerp 2024), pushing flow to NL.
     interdiction_schedule: dict[str, tuple[tuple[int, float], ...]] = field(default_factory=dict)
+    # A scripted waterbed for demos: (from_day, from_hub, to_hub, share) sends `share` of the loads the
+    # organisations choose to send to from_hub to to_hub instead, from that day on (on top of the emergent
+    # re-planning, which needs months to show in a small world). () = the calibrated world.
+    displacement: tuple[tuple[int, str, str, float], ...] = ()
     # Origin ports in the scan-image programme (plan line 2): every container leaving them gets a scan.
     origin_scan_ports: tuple[str, ...] = ("ECGYE",)
     smart_seal_share: float = 0.15  # share of boxes carrying an e-seal that reports door events
+    # Per-hub volume factor on top of `scale` (a demo that wants the small hubs to show); {} = calibrated.
+    hub_volume: dict[str, float] = field(default_factory=dict)
     organisations: int = 8
     declaration_formats: tuple[str, ...] = ("jsonl", "csv")
     # Generation time: events after it are written as estimates (EST), not actual (ACT), and sensor
@@ -89,6 +95,12 @@ class WorldConfig:
             raise ValueError(f"adaptation_rate must be in [0, 1], got {self.adaptation_rate}")
         if self.now is not None and self.now.tzinfo is None:
             raise ValueError("now must be timezone-aware (UTC)")
+        unknown = set(self.hub_volume) - set(UNITS_PER_YEAR)
+        if unknown or any(not 0 < v <= 100 for v in self.hub_volume.values()):
+            raise ValueError(f"hub_volume: known hubs {sorted(UNITS_PER_YEAR)}, factors in (0, 100]")
+        for _day, src, dst, share in self.displacement:
+            if src not in INBOUND_HUBS or dst not in INBOUND_HUBS or not 0 <= share <= 1:
+                raise ValueError(f"displacement {src} -> {dst}: inbound hubs and a share in [0, 1]")
         for fmt in self.declaration_formats:
             if fmt not in ("jsonl", "csv"):
                 raise ValueError(f"unknown declaration format {fmt!r} (jsonl, csv)")
@@ -101,7 +113,7 @@ class WorldConfig:
         return _on(day, self.neighbour_interdiction.get(hub, 0.1), self.interdiction_schedule.get(hub, ()))
 
     def units_per_day(self, hub: str) -> float:
-        return UNITS_PER_YEAR[hub] / 365.0 * self.scale
+        return UNITS_PER_YEAR[hub] / 365.0 * self.scale * self.hub_volume.get(hub, 1.0)
 
 
 def _on(day: int, base: float, schedule: tuple[tuple[int, float], ...]) -> float:

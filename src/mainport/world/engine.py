@@ -179,9 +179,13 @@ class World:
 
     def _smuggle(self, st: DayState, rng: np.random.Generator) -> None:
         k = 0
+        # Its own stream: a world without a scripted displacement draws exactly what it drew before.
+        moved = self._rng(st.day, 8) if self.config.displacement else None
         for org in self.orgs:
             for _ in range(int(rng.poisson(org.rate_per_day))):
                 hub = pick_weighted(rng, org.hub_weights())
+                if moved is not None:
+                    hub = self._displaced(st.day, hub, moved)
                 method = pick_weighted(rng, org.method_weights(hub))
                 a = Attempt(
                     f"L{st.day:04d}-{k:03d}",
@@ -210,6 +214,12 @@ class World:
                 k += 1
                 self._place(st, rng, org, a)
                 st.attempts.append(a)
+
+    def _displaced(self, day: int, hub: str, rng: np.random.Generator) -> str:
+        for from_day, src, dst, share in self.config.displacement:
+            if day >= from_day and hub == src and rng.random() < share:
+                return dst
+        return hub
 
     def _place(self, st: DayState, rng: np.random.Generator, org: Organisation, a: Attempt) -> None:
         """Hide the load in one of the day's declared units, leaving the traces its method leaves."""

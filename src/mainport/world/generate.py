@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -80,8 +80,9 @@ def generate_world(
     return summary
 
 
-def ingest_files(directory: Path | str) -> list[tuple[str, Path]]:
-    """(kind, path) for every product-facing file of a generated world, in load order. Never truth/."""
+def ingest_files(directory: Path | str, kinds: Collection[str] | None = None) -> list[tuple[str, Path]]:
+    """(kind, path) for every product-facing file of a generated world (of the ingest `kinds` given, default
+    all), in load order. Never truth/."""
     root = Path(directory)
     if not (root / "manifest.json").is_file():
         raise FileNotFoundError(
@@ -89,14 +90,22 @@ def ingest_files(directory: Path | str) -> list[tuple[str, Path]]:
         )
     files: list[tuple[str, Path]] = []
     for kind, folder, pattern in INGEST_INPUTS:
+        if kinds is not None and kind not in kinds:
+            continue
         files.extend((kind, p) for p in sorted((root / folder).glob(pattern)))
     assert all("truth" not in p.relative_to(root).parts for _, p in files)
     return files
 
 
-def load_world(directory: Path | str, session_factory: Callable[[], Any], actor: Any) -> dict[str, Any]:
-    """Feed every product-facing file to `mainport.ingest.jobs.ingest_file`; returns {kind: reconciliation}
-    (one reconciliation per ingest kind, the sum over its files)."""
+def load_world(
+    directory: Path | str,
+    session_factory: Callable[[], Any],
+    actor: Any,
+    *,
+    kinds: Collection[str] | None = None,
+) -> dict[str, Any]:
+    """Feed every product-facing file (of the ingest `kinds` given, default all) to
+    `mainport.ingest.jobs.ingest_file`; returns {kind: reconciliation} (one per kind, summed over files)."""
     try:
         from mainport.ingest.jobs import ingest_file  # the ingest engineer's entry point
     except ModuleNotFoundError as exc:
@@ -104,11 +113,11 @@ def load_world(directory: Path | str, session_factory: Callable[[], Any], actor:
             "mainport.ingest.jobs is not available: cannot load a world without ingest"
         ) from exc
     results: dict[str, Any] = {}
-    for kind, path in ingest_files(directory):
+    for kind, path in ingest_files(directory, kinds):
         rec = ingest_file(
             session_factory=session_factory,  # type: ignore[arg-type]
             actor=actor,
-            kind=kind,  # type: ignore[arg-type]
+            kind=cast(Any, kind),  # an ingest kind (INGEST_INPUTS)
             path=path,
         )
         if kind in results:

@@ -81,3 +81,45 @@ def render_requests(out: Path | str, *, grid_mm: float = 20.0) -> int:
         write_scan(scan, root / f"{req['request_id']}.png")
         n += 1
     return n
+
+
+def pair_requests(out: Path | str, *, limit: int) -> list[dict[str, Any]]:
+    """Up to `limit` containers with an origin scan and a later arrival re-scan: both requests of each, in
+    scan-time order. A box whose contents changed between the two (a load added after the origin scan) comes
+    first, so that a small demo still has a difference to look at; then the others in time order."""
+    requests = [
+        orjson.loads(line) for line in (Path(out) / "scans" / "requests.jsonl").read_bytes().splitlines()
+    ]
+    origins = {r["container_number"]: r for r in requests if r["phase"] == "origin"}
+    pairs = []
+    for arrival in requests:
+        origin = origins.get(arrival["container_number"])
+        if arrival["phase"] == "arrival" and origin and origin["scan_time"] < arrival["scan_time"]:
+            changed = origin["contents"]["concealments"] != arrival["contents"]["concealments"]
+            pairs.append((not changed, arrival["scan_time"], origin, arrival))
+    pairs.sort(key=lambda p: (p[0], p[1]))
+    chosen = [r for _, _, origin, arrival in pairs[:limit] for r in (origin, arrival)]
+    return sorted(chosen, key=lambda r: r["scan_time"])
+
+
+def render_pairs(out: Path | str, *, limit: int, grid_mm: float = 20.0) -> list[Path]:
+    """Render `pair_requests` into out/scans/<request_id>.png (+ JSON sidecar); returns the image paths."""
+    from mainport.imaging.io import write_scan
+    from mainport.imaging.render import render_scan
+
+    root = Path(out) / "scans"
+    written = []
+    for n, req in enumerate(pair_requests(out, limit=limit)):
+        scan = render_scan(
+            contents_of(req),
+            _SCANNER[req["phase"]],
+            seed=n,
+            reverse=n % 2 == 1,
+            container_id=req["container_number"],
+            scan_time=datetime.fromisoformat(req["scan_time"].replace("Z", "+00:00")),
+            grid_mm=grid_mm,
+        )
+        path = root / f"{req['request_id']}.png"
+        write_scan(scan, path)
+        written.append(path)
+    return written

@@ -60,6 +60,20 @@ class WorldWriter:
     def _count(self, key: str, n: int) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
 
+    @property
+    def cutoff(self) -> str:
+        """Generation time as ISO UTC text (such texts compare in time order); '9999' without one."""
+        return "9999" if self.now is None else iso1(self.now)
+
+    def _known(self, key: str, items: list[dict[str, Any]], field: str) -> list[dict[str, Any]]:
+        """The items dated up to the generation time; the later ones are counted as withheld (a world that
+        runs past `now` simulates boxes still on their way, but nobody has reported their future yet)."""
+        cutoff = self.cutoff
+        known = [i for i in items if str(i[field]) <= cutoff]
+        if len(known) < len(items):
+            self._count(f"withheld_{key}", len(items) - len(known))
+        return known
+
     def write_day(self, st: DayState, frame: pd.DataFrame) -> None:
         date = self.world.date_of(st.day)
         dutch = frame[frame["hub"].isin(DUTCH_HUBS)]
@@ -67,24 +81,39 @@ class WorldWriter:
         events = day_events(self.world, st, frame, self.now)
         (self.out / "events" / f"events-{date}.json").write_bytes(orjson.dumps(events))
         self._count("events", len(events))
+        access = self._known("access_logs", st.access_logs, "at")
         with (self.out / "access" / f"access-{date}.jsonl").open("wb") as fh:
-            _jsonl(fh, st.access_logs)
-        self._count("access_logs", len(st.access_logs))
-        # A sensor cannot have reported what has not happened yet (ISO UTC texts compare in time order).
-        cutoff = "9999" if self.now is None else iso1(self.now)
-        iot = [t for t in st.telemetry if "kind" not in t and t["eventDateTime"] <= cutoff]
-        status = [t for t in st.telemetry if t.get("kind") == "eseal_status"]
+            _jsonl(fh, access)
+        self._count("access_logs", len(access))
+        # A sensor cannot have reported what has not happened yet.
+        iot = self._known("telemetry", [t for t in st.telemetry if "kind" not in t], "eventDateTime")
+        status = self._known(
+            "telemetry", [t for t in st.telemetry if t.get("kind") == "eseal_status"], "reportedAt"
+        )
         (self.out / "telemetry" / f"iot-{date}.json").write_bytes(orjson.dumps({"events": iot}))
         with (self.out / "telemetry" / f"eseal-{date}.jsonl").open("wb") as fh:
             _jsonl(fh, status)
         self._count("telemetry", len(iot) + len(status))
-        _jsonl(self._scan, st.scan_requests)
-        self._count("scan_requests", len(st.scan_requests))
+        scans = self._known("scan_requests", st.scan_requests, "scan_time")
+        _jsonl(self._scan, scans)
+        self._count("scan_requests", len(scans))
         self._outcomes(date, st, frame)
         self._truth(st, frame)
 
     def _declarations(self, date: str, dutch: pd.DataFrame) -> None:
         cols = list(DECLARATION_COLUMNS)
+        if self.now is not None:
+            # Filed after `now`: not received yet. Amended after `now`: the filing as it stands today.
+            cutoff = self.cutoff
+            filed = dutch["filed_at"].to_numpy(dtype=object) <= cutoff
+            if not filed.all():
+                self._count("withheld_declarations", int((~filed).sum()))
+                dutch = dutch[filed]
+            later = (dutch["amended_at"].to_numpy(dtype=object) > cutoff) & (dutch["amended_at"] != "")
+            if later.any():
+                dutch = dutch.copy()
+                dutch.loc[later, "amended_at"] = ""
+                dutch.loc[later, "amendments"] = 0
         # Column lists + zip: an order of magnitude faster than DataFrame.to_dict for 25k rows.
         values = [dutch[c].tolist() for c in cols]
         records = [dict(zip(cols, row, strict=True)) for row in zip(*values, strict=True)]
@@ -117,6 +146,7 @@ class WorldWriter:
             }
             for r, (kind, t) in sorted(st.inspected.items())
         ]
+        inspections = self._known("inspections", inspections, "inspected_at")
         with (self.out / "inspections" / f"inspections-{date}.jsonl").open("wb") as fh:
             _jsonl(fh, inspections)
         seizures = []
@@ -138,6 +168,7 @@ class WorldWriter:
                     "found_by": a.outcome.removeprefix("seized_"),
                 }
             )
+        seizures = self._known("seizures", seizures, "seized_at")
         with (self.out / "seizures" / f"seizures-{date}.jsonl").open("wb") as fh:
             _jsonl(fh, seizures)
         self._count("inspections", len(inspections))
