@@ -116,7 +116,10 @@ def keep(
     # meet the same records in the same order (one lock order, no deadlocks).
     ids = _insert_new(session, list(rows.values()))
     room = recon.max_problems - len(recon.problems)
-    recon.problems.extend(Problem(b.locator, b.reason, ids.get(k) if k else None) for b, k in order[:room])
+    recon.problems.extend(
+        Problem(storable(b.locator, 64), storable(b.reason), ids.get(k) if k else None)
+        for b, k in order[:room]
+    )
 
 
 def keep_one(
