@@ -14,8 +14,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# make run PORT=8123: another port (a busy one is refused in one line, exit code 2).
+PORT ?= 8000
 run: $(STAMP)
-	$(BIN)/mainport serve --bootstrap
+	$(BIN)/mainport serve --bootstrap --port $(PORT)
 
 test: $(STAMP) browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,9 +1,17 @@
-"""`mainport serve`: migrate, bootstrap a first admin and sample data if the database is empty, serve."""
+"""`mainport serve`: migrate, bootstrap a first admin and a sample world if the database is empty, serve.
+
+On an empty database `--bootstrap` (`make run`) generates a world that ends today, loads it through ingest
+and uses the product on it as its users would (`mainport.demo`), so that every page opens on data.
+"""
 
 from __future__ import annotations
 
+import errno
+import os
 import secrets
-from datetime import date, timedelta
+import socket
+import sys
+import time
 from typing import TYPE_CHECKING
 
 import typer
@@ -20,16 +28,17 @@ from mainport.identity.principal import system_principal
 from mainport.logs import get_logger
 
 if TYPE_CHECKING:
+    from mainport.demo import DemoPlan, FirstStart
     from mainport.operations.scheduler import JobScheduler
 
 console = Console()
-SAMPLE_DAYS = 3
-SAMPLE_SCALE = 0.01
+SAMPLE_DIR = "sample-world"
 log = get_logger(__name__)
 
 
-def bootstrap(*, sample_data: bool = True) -> str | None:
-    """Migrate; create the first admin (returns its password once) and load sample data if empty."""
+def bootstrap(*, sample_data: bool = True, plan: DemoPlan | None = None) -> str | None:
+    """Migrate; create the first admin (returns its password once) and, on an empty database, generate and
+    load the sample world and use the product on it (`plan`: its size, default `DemoPlan()`)."""
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrations.upgrade()
@@ -52,7 +61,7 @@ def bootstrap(*, sample_data: bool = True) -> str | None:
                 full_name="First administrator",
             )
     if sample_data:
-        _load_sample_world(factory)
+        _first_start(factory, plan)
     return password
 
 
@@ -64,35 +73,40 @@ def _seed_reference(session: Session) -> None:
     ensure_public_series(session=session)
 
 
-def _load_sample_world(factory: sessionmaker[Session]) -> None:
-    """On an empty database: generate a small world and load it through the normal ingest path."""
+def _first_start(factory: sessionmaker[Session], plan: DemoPlan | None) -> FirstStart | None:
+    """On an empty database: the sample world, loaded through ingest, then the product at work on it."""
+    from mainport.demo import run_first_start
     from mainport.shipments.models import ContainerEvent
-    from mainport.world.config import WorldConfig
-    from mainport.world.generate import generate_world, load_world
 
     with session_scope(factory) as session:
         if session.scalar(select(func.count()).select_from(ContainerEvent)):
-            return
-    out = get_settings().data_dir / "sample-world"
-    console.print(f"Empty database: generating a small sample world into {out} and loading it ...")
-    # A boost makes a three-day world at 1% scale contain some smuggling to look at.
-    # Recent dates, ending well before today so that no "actual" event lies in the future.
-    start = date.today() - timedelta(days=SAMPLE_DAYS + 30)
-    config = WorldConfig(days=SAMPLE_DAYS, scale=SAMPLE_SCALE, smuggling_boost=20, start=start)
-    generate_world(config, out, progress=True)
-    results = load_world(out, factory, system_principal())
-    for kind, rec in results.items():
-        if kind != "not_ingested":
-            f = rec.summary()
-            console.print(
-                f"  {kind}: received {f['received']:,}, stored {f['stored']:,}, "
-                f"duplicates {f['duplicates']:,}, quarantined {f['quarantined']:,}"
-            )
+            return None
+    out = get_settings().data_dir / SAMPLE_DIR
+    console.print(f"Empty database: generating a world that ends today into {out} ...")
+    done = run_first_start(factory, out, plan=plan, log=lambda msg: console.print(f"  {msg}", soft_wrap=True))
+    tl = done.timeline
+    console.print(f"Loaded through ingest ({tl.start} .. {tl.today}, and the boxes still on their way):")
+    for kind, rec in done.ingest.items():
+        f = rec.summary()
+        console.print(
+            f"  {kind:<13} received {f['received']:>7,} = stored {f['stored']:>7,} + duplicates "
+            f"{f['duplicates']:>5,} + quarantined {f['quarantined']:>4,}"
+            f"{'' if f['balanced'] else '  NOT BALANCED'}",
+            soft_wrap=True,
+        )
+    steps = ", ".join(f"{name} {secs:.1f}" for name, secs in done.seconds.items())
+    cpu = sum(done.cpu_seconds.values())
+    console.print(
+        f"First start ready in {done.total_seconds:.0f} s ({steps}; {cpu:.0f} s CPU, "
+        f"machine load {os.getloadavg()[0]:.1f})",
+        soft_wrap=True,
+    )
+    return done
 
 
 def serve(
-    host: str = typer.Option("127.0.0.1"),
-    port: int = typer.Option(8000),
+    host: str = typer.Option("127.0.0.1", help="address to listen on"),
+    port: int = typer.Option(8000, min=1, max=65535, help="port to listen on (make run PORT=...)"),
     bootstrap_db: bool = typer.Option(False, "--bootstrap", help="migrate and load sample data if empty"),
     sample_data: bool = typer.Option(
         True, help="with --bootstrap: load a sample world into an empty database"
@@ -103,7 +117,13 @@ def serve(
 
     from mainport.api.app import create_app
 
+    # Before minutes of bootstrap work: a port someone else holds is a mistake to fix first.
+    busy = port_taken(host, port)
+    if busy:
+        print(f"mainport serve: {busy}", file=sys.stderr)
+        raise typer.Exit(2)
     if bootstrap_db:
+        started = time.perf_counter()
         password = bootstrap(sample_data=sample_data)
         if password:
             console.print(
@@ -111,6 +131,7 @@ def serve(
                 f"[bold]{password}[/bold]\n(shown once; change it or create personal accounts with "
                 "`mainport user create`)\n"
             )
+        log.info("bootstrap_done", seconds=round(time.perf_counter() - started, 1))
     console.print(f"mainport on http://{host}:{port}  (API docs at /api/v1/docs)")
     scheduler = _start_scheduler()
     try:

@@ -123,3 +123,10 @@ def render_pairs(out: Path | str, *, limit: int, grid_mm: float = 20.0) -> list[
         write_scan(scan, path)
         written.append(path)
     return written
+
+
+if __name__ == "__main__":  # python -m mainport.world.scans OUT PAIRS: render in a process of its own
+    import sys
+
+    written = render_pairs(sys.argv[1], limit=int(sys.argv[2]))
+    sys.stdout.write(orjson.dumps([str(p) for p in written]).decode())
