@@ -98,7 +98,7 @@ def run_first_start(
     # interpreter: nothing of this one is shared) while the files are loaded and the targeting runs.
     with _Rendering(out, plan.scan_pairs) as rendering:
         lap("generate")
-        ingest = load_world(out, factory, system_principal(), kinds=FEEDS_FIRST)
+        ingest = load_world(out, factory, system_principal(), kinds=FEEDS_FIRST, merged=True)
         lap("load")
         demo = Demo(factory, plan, tl, log=log)
         demo.people()
@@ -115,7 +115,7 @@ def run_first_start(
         demo.record_outcomes(findings[: len(targeted)])
         demo.cases_from_alerts(picked, findings[len(targeted) :])
         demo.counts["world_seizures_settled"] = world.settle_seizures()
-        ingest.update(load_world(out, factory, system_principal(), kinds=("seizures",)))
+        ingest.update(load_world(out, factory, system_principal(), kinds=("seizures",), merged=True))
         lap("inspections")
         demo.custody()
         demo.release_rights()

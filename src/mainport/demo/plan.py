@@ -42,9 +42,9 @@ class DemoPlan:
     # before they arrive, so the ports' selections reach further back for outcomes to have come in.
     live_days: dict[str, int] = field(
         default_factory=lambda: {
-            "rotterdam": 12,
-            "zeeland_west_brabant": 14,
-            "north_sea_canal": 4,
+            "rotterdam": 7,
+            "zeeland_west_brabant": 7,
+            "north_sea_canal": 3,
             "schiphol": 4,
             "flower_auctions": 3,
         }
@@ -58,7 +58,7 @@ class DemoPlan:
             "flower_auctions": Capacity(scan=1, physical=1),
         }
     )
-    scan_pairs: int = 4  # origin + arrival scan pairs rendered (a fraction of a second each)
+    scan_pairs: int = 3  # origin + arrival scan pairs rendered and compared (about a second each)
     custody_days: int = 4  # custody plans for selected boxes arriving within these days (or just arrived)
     seal_check_days: int = 10  # seal checks over the boxes discharged in these last days
     cases_from_alerts: int = 6  # alerts the analyst takes into a case and sends for a physical search
