@@ -97,6 +97,7 @@ def _records(env: dict[str, str]) -> dict[str, Any]:
     from mainport.domains import load_models
     from mainport.imaging.models import ScanComparison
     from mainport.shipments.models import Inspection
+    from mainport.targeting.models import Selection, SelectionItem
 
     load_models()
     with session_scope(get_session_factory()) as s:
@@ -113,24 +114,42 @@ def _records(env: dict[str, str]) -> dict[str, Any]:
             .where(ScanComparison.status == "done")
             .order_by(ScanComparison.alert_id.is_(None), ScanComparison.score.desc())
         )
+        # A selected declaration whose inspection found something, and the selection with the most outcomes
+        # recorded (today's is small early in the day: declarations are selected on the day they are filed).
         found = s.scalar(
-            select(Inspection.declaration_id)
-            .where(Inspection.result == "found", Inspection.declaration_id.is_not(None))
+            select(SelectionItem.declaration_id)
+            .join(Inspection, Inspection.id == SelectionItem.inspection_id)
+            .where(Inspection.result == "found")
             .order_by(Inspection.inspected_at.desc())
         )
+        busiest = s.execute(
+            select(Selection.hub, Selection.day)
+            .join(SelectionItem, SelectionItem.selection_id == Selection.id)
+            .group_by(Selection.id, Selection.hub, Selection.day)
+            .order_by(
+                func.count(SelectionItem.inspection_id).desc(), func.count().desc(), Selection.day.desc()
+            )
+        ).first()
         journey = s.scalar(
             select(CustodyPlan.container_number)
             .where(CustodyPlan.state.in_(("guarded", "inspecting", "discharged")))
             .order_by(CustodyPlan.id)
         )
-    return {"case": case, "facility": facility, "compared": compared, "found": found, "journey": journey}
+    return {
+        "case": case,
+        "facility": facility,
+        "compared": compared,
+        "found": found,
+        "journey": journey,
+        "busiest": busiest,
+    }
 
 
 def _pages(rec: dict[str, Any]) -> list[tuple[str, str, bool]]:
     """(file name, path, full page) in README order; pages whose record is missing are left out."""
     pages = [
         ("overview", "/", False),
-        ("targeting", "/targeting/rotterdam", False),
+        ("targeting", "/targeting/{}?day={}".format(*rec["busiest"]) if rec["busiest"] else "", False),
         ("declaration", f"/targeting/declarations/{rec['found']}" if rec["found"] else "", False),
         ("monitoring", "/monitoring", True),
         ("alerts", "/alerts", False),
@@ -165,7 +184,15 @@ def photograph(url: str, password: str, pages: list[tuple[str, str, bool]], out:
             if path == "/monitoring":  # charts are drawn in the browser from the API
                 page.wait_for_function("document.querySelectorAll('svg [fill], svg circle').length > 20")
             target = out / f"{name}.png"
-            page.screenshot(path=str(target), full_page=full)
+            if full:  # the charts and the waterbed signals; the long table of public figures left out
+                bottom = page.evaluate(
+                    "(() => { const t = document.querySelector('#mon-public');"
+                    " return t ? t.getBoundingClientRect().top + window.scrollY - 60 : 2400; })()"
+                )
+                clip = {"x": 0, "y": 0, "width": VIEWPORT["width"], "height": max(VIEWPORT["height"], bottom)}
+                page.screenshot(path=str(target), full_page=True, clip=clip)  # type: ignore[arg-type]
+            else:
+                page.screenshot(path=str(target))
             written.append(target)
             print(f"{target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}  <- {path}")
         browser.close()

@@ -6,6 +6,7 @@ Each step calls one domain's service; the state machines themselves live in ``ca
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from sqlalchemy.orm import Session
@@ -85,9 +86,11 @@ def record_case_outcome(
     kg_seized: float = 0.0,
     modus_operandi: str | None = None,
     notes: str = "",
+    inspected_at: datetime | None = None,
 ) -> Case:
     """Record the outcome (Inspection, Seizure when found) and conclude the container's custody plan:
-    seized when found, released otherwise (which lifts the customs hold at the gate)."""
+    seized when found, released otherwise (which lifts the customs hold at the gate). `inspected_at`: when
+    the search was made (default now)."""
     case = cases.record_outcome(
         session=session,
         actor=actor,
@@ -96,6 +99,7 @@ def record_case_outcome(
         kg_seized=kg_seized,
         modus_operandi=modus_operandi,
         notes=notes,
+        inspected_at=inspected_at,
     )
     if case.container_number:
         custody.conclude_plan(
@@ -117,6 +121,7 @@ def conclude_case(
     kg_seized: float = 0.0,
     modus_operandi: str | None = None,
     notes: str = "",
+    inspected_at: datetime | None = None,
 ) -> Case:
     """Outcome and close in one go (the common path after an inspection)."""
     record_case_outcome(
@@ -127,5 +132,6 @@ def conclude_case(
         kg_seized=kg_seized,
         modus_operandi=modus_operandi,
         notes=notes,
+        inspected_at=inspected_at,
     )
     return cases.close_case(session=session, actor=actor, case_id=case_id)

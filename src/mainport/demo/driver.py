@@ -289,6 +289,7 @@ class Demo:
                     kg_seized=finding.kg,
                     modus_operandi=finding.modus_operandi,
                     notes=f"physical search after the {alert_kinds.get(alert_id, 'alert')} alert",
+                    inspected_at=order.at,
                 )
                 self.counts["cases_closed"] += 1
                 self.counts["cases_found"] += int(finding.found)
