@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import threading
 import time
@@ -62,12 +63,20 @@ def _check_csrf(request: Request, submitted: str | None) -> None:
 
 async def submitted_csrf(request: Request) -> str | None:
     """The CSRF token a browser sent with a write: the header (fetch) or the form field (plain forms)."""
-    if request.method in SAFE_METHODS:
-        return None
+    if request.method in SAFE_METHODS or request.headers.get("authorization", "").lower().startswith(
+        "bearer "
+    ):
+        return None  # bearer tokens are not sent by browsers on their own: no CSRF
     submitted = request.headers.get(CSRF_HEADER)
-    if submitted is None and request.headers.get("content-type", "").startswith(
+    content_type = request.headers.get("content-type", "")
+    if submitted is None and content_type.startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
+        if content_type.startswith("application/x-www-form-urlencoded"):
+            # Keep the (small) body, so that a handler that reads it again still can; a form route has
+            # parsed it already (then the form is kept instead).
+            with contextlib.suppress(RuntimeError):
+                await request.body()
         form = await request.form()
         value = form.get("csrf_token")
         submitted = value if isinstance(value, str) else None
@@ -90,7 +99,7 @@ class _FailureWindow:
 
     def check(self, address: str) -> None:
         with self._lock:
-            if len(self._recent(address, time.monotonic())) >= self.limit:
+            if len(self._recent(address, time.monotonic())) > self.limit:
                 raise TooManyRequests("too many invalid tokens from your address; wait a minute")
 
     def fail(self, address: str) -> None:
@@ -115,11 +124,12 @@ def authenticate(
     Returns the user and the session row's id (None for a token)."""
     auth = headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        token_failures.check(address)
         try:
             return identity.authenticate_token(session=session, plain=auth[7:].strip()), None
         except NotAuthenticated:
+            # A valid token always works; an address that keeps sending wrong ones is told to wait.
             token_failures.fail(address)
+            token_failures.check(address)
             raise
     sid = cookie.get("sid")
     if not isinstance(sid, str):

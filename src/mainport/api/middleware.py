@@ -10,16 +10,17 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
 import anyio
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -167,6 +168,72 @@ async def _drain_nothing() -> Message:  # pragma: no cover - responses here neve
     return {"type": "http.disconnect"}
 
 
+def _small_json(scope: Scope) -> bool:
+    if scope["method"] in ("GET", "HEAD", "OPTIONS"):
+        return False
+    headers = Headers(scope=scope)
+    size = headers.get("content-length")
+    kind = headers.get("content-type", "")
+    return (
+        size is not None
+        and size.isdigit()
+        and 0 < int(size) <= PREAUTH_BYTES
+        and (kind.startswith("application/json") or kind.endswith("+json"))
+    )
+
+
+async def _read_all(receive: Receive, limit: int) -> tuple[bytes | None, list[Message]]:
+    messages, size, chunks = [], 0, []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None, messages
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks), messages
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    queue = list(messages)
+
+    async def replayed() -> Message:
+        return queue.pop(0) if queue else await receive()
+
+    return replayed
+
+
+class _HugeInt(Exception):
+    pass
+
+
+def _checked_int(text: str) -> int:
+    value = int(text)
+    if abs(value) > INT64_MAX:
+        raise _HugeInt(text)
+    return value
+
+
+def _huge_int_in_json(body: bytes) -> str | None:
+    """The field holding a whole number beyond 64 bits, if the JSON body has one (invalid JSON: None, the
+    handler says what is wrong with it)."""
+    if not _LONG_DIGITS.search(body.decode("latin-1")):
+        return None
+    try:
+        json.loads(body, parse_int=_checked_int)
+    except _HugeInt:
+        match = re.search(rb'"([^"\\]{1,64})"\s*:\s*-?\d{19,}', body)
+        return match.group(1).decode("utf-8", "replace") if match else "body"
+    except ValueError:
+        return None
+    return None
+
+
 class RequestGuard:
     """Refuse what must never be read: too big, anonymous uploads, out-of-range numbers."""
 
@@ -185,6 +252,22 @@ class RequestGuard:
             return
         limit = body_limit(scope["path"])
         received = 0
+        if _small_json(scope):
+            # Small JSON bodies (most writes) are read here once: a whole number beyond 64 bits anywhere in
+            # them is refused before any handler or database sees it; the body is then handed on as it was.
+            body, messages = await _read_all(receive, limit)
+            if body is None:
+                await _send_error(scope, send, PayloadTooLarge(f"request body larger than {limit:,} bytes"))
+                return
+            name = _huge_int_in_json(body)
+            if name is not None:
+                err = ValidationFailed(
+                    f"{name}: a whole number of at most {INT64_MAX} is expected",
+                    details=[{"loc": ["body", name], "msg": "number out of range", "type": "int_range"}],
+                )
+                await _send_error(scope, send, err)
+                return
+            receive = _replay(messages, receive)
 
         async def limited() -> Message:
             nonlocal received
@@ -246,25 +329,49 @@ def install_middleware(app: FastAPI) -> None:
     app.add_middleware(RequestGuard)
 
 
-def install_headers(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def _headers_and_log(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex[:16]
+class SecurityHeaders:
+    """Security headers on every response and one structured log line per request (pure ASGI: no extra task
+    or body copy per request, which the gate's hot path would feel)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._headers = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            if name == "Cache-Control" and request.url.path.startswith(("/static/", "/api/v1/docs/")):
-                continue
-            response.headers.setdefault(name, value)
-        response.headers["X-Request-ID"] = request_id[:64]
-        log.debug(
-            "request",
-            method=request.method,
-            path=request.url.path,
-            status=response.status_code,
-            ms=round((time.perf_counter() - started) * 1000, 1),
-            request_id=request_id,
-        )
-        return response
+        given = Headers(scope=scope).get("x-request-id", "")
+        request_id = re.sub(r"[^A-Za-z0-9._-]", "", given)[:64] or uuid.uuid4().hex[:16]
+        cacheable = scope["path"].startswith(("/static/", "/api/v1/docs/"))
+        status = 0
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _v in headers}
+                for name, value in self._headers:
+                    if name not in present and not (cacheable and name == b"cache-control"):
+                        headers.append((name, value))
+                headers.append((b"x-request-id", request_id.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            log.debug(
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                ms=round((time.perf_counter() - started) * 1000, 1),
+                request_id=request_id,
+            )
+
+
+def install_headers(app: FastAPI) -> None:
+    app.add_middleware(SecurityHeaders)

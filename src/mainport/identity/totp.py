@@ -108,16 +108,15 @@ def verify(session: Session, user_id: int, code: str) -> bool:
 def disable(*, session: Session, actor: Principal, user: User, code: str | None = None) -> None:
     """Turn the factor off: the user with a current code, or an admin/operator for a user they manage
     (a lost phone)."""
-    row = _row(session, user.id)
-    if row is None:
-        return
-    if user.id == actor.user_id and row.confirmed_at is not None:
-        if code is None or not _accept(row, code):
-            raise PermissionDenied("give a current code to turn the second factor off")
-    elif user.id != actor.user_id:
+    if user.id != actor.user_id:
         actor.require("users:admin")
         if not (actor.is_system or actor.org_id == user.organisation_id):
             raise NotFound(f"no user {user.id}")
+    row = _row(session, user.id)
+    if row is None:
+        return
+    if user.id == actor.user_id and row.confirmed_at is not None and (code is None or not _accept(row, code)):
+        raise PermissionDenied("give a current code to turn the second factor off")
     session.delete(row)
     session.flush()
     audit.record(
