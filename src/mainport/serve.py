@@ -141,13 +141,37 @@ def serve(
             scheduler.shutdown()
 
 
+def port_taken(host: str, port: int) -> str | None:
+    """Why `host:port` cannot be listened on (one line naming the fix), or None when it is free."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        return f"cannot listen on {host!r}: {exc.strerror} (give an address such as 127.0.0.1 with --host)"
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # As uvicorn binds: SO_REUSEADDR lets a port in TIME_WAIT be reused, never one that is listened on.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (
+                    f"port {port} on {host} is already in use (another mainport or program); stop it or "
+                    f"choose another port: make run PORT={port + 1} (mainport serve --port {port + 1})"
+                )
+            if exc.errno == errno.EACCES:
+                return f"port {port} on {host} needs privileges; choose a port above 1023 (--port 8000)"
+            return f"cannot listen on {host}:{port}: {exc.strerror}"
+    return None
+
+
 def _start_scheduler() -> JobScheduler | None:
     """The embedded scheduler (MAINPORT_SCHEDULER=embedded): the recurring jobs run inside the server."""
     if get_settings().scheduler != "embedded":
         console.print("recurring jobs: not run here (MAINPORT_SCHEDULER=off; run `mainport worker`)")
         return None
-    from mainport.operations.registry import discover
     from mainport.operations.scheduler import JobScheduler
+    from mainport.recurring import discover
 
     scheduler = JobScheduler(get_session_factory(), discover())
     scheduler.start()
