@@ -14,9 +14,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# What `make run` needs: the package and its runtime dependencies, without the test and lint tools and
+# without byte-compiling every installed module up front (about half the time of the full install on the
+# shared machine). A full install (make install, make test) serves as well.
+RUN_STAMP := $(VENV)/.installed-runtime
+$(RUN_STAMP): pyproject.toml
+	@if [ -f $(STAMP) ] && [ $(STAMP) -nt pyproject.toml ]; then touch $(RUN_STAMP); else \
+	  echo "installing mainport and its runtime dependencies into $(VENV) ..." && \
+	  $(PYTHON) -m venv $(VENV) && $(BIN)/pip install --quiet --no-compile -e . && touch $(RUN_STAMP); fi
+
 # make run PORT=8123: another port (a busy one is refused in one line, exit code 2).
 PORT ?= 8000
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/mainport serve --bootstrap --port $(PORT)
 
 test: $(STAMP) browser-deps
