@@ -128,8 +128,8 @@ def serve(
         if password:
             console.print(
                 f"\n[bold green]First admin created[/bold green]: user [bold]admin[/bold] password "
-                f"[bold]{password}[/bold]\n(shown once; change it on the Account page or with `mainport user passwd "
-                "admin`, and create personal accounts with `mainport user create`)\n"
+                f"[bold]{password}[/bold]\n(shown once; change it on the Account page or with "
+                "`mainport user passwd admin`, and create personal accounts with `mainport user create`)\n"
             )
         log.info("bootstrap_done", seconds=round(time.perf_counter() - started, 1))
     console.print(f"mainport on http://{host}:{port}  (API docs at /api/v1/docs)")
