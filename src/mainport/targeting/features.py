@@ -24,9 +24,15 @@ import pandas as pd
 from mainport.reference.containers import SIZE_TYPES
 from mainport.reference.hs import RISK_HEADINGS, commodity_group
 from mainport.reference.locations import LOCATIONS
+from mainport.targeting import history as hist_enc
+from mainport.targeting.history import HistorySpec, add_hs_levels, as_key, hs_digits
 
 SOURCE_COUNTRIES = frozenset(loc.country for loc in LOCATIONS.values() if loc.role == "source")
 TRANSIT_COUNTRIES = frozenset(loc.country for loc in LOCATIONS.values() if loc.role == "transit")
+DUTCH_HUB_PLACES = frozenset(code for code, loc in LOCATIONS.items() if loc.node)
+# Onward markets of exports from the Dutch hubs where cocaine fetches more than in the Netherlands (the
+# plan's fast road export from the flower auctions goes mostly to the UK, Ireland and Scandinavia).
+ONWARD_MARKETS = frozenset({"GB", "IE", "NO", "SE", "FI", "DK", "IS"})
 
 # Prior risk of a commodity group as cover load (seizures Rotterdam/Antwerp); the model learns the rest.
 GROUP_RISK = {
@@ -85,8 +91,14 @@ NUMERIC_FEATURES = (
     "shipper_owned",
     "seal_changes",
     "day_of_week",
+    # Mode and direction: flower-auction trucks and Schiphol air cargo are scored on their own terms.
+    "export",
+    "export_to_onward_market",
+    "air_from_risk_country",
+    "declared_value",
+    "value_per_kg",
 )
-CATEGORICAL_FEATURES = ("commodity_group", "loading_country", "carrier", "hub")
+CATEGORICAL_FEATURES = ("commodity_group", "loading_country", "carrier", "hub", "mode")
 # Context kept beside the features for rules and for the reasons shown to analysts.
 CONTEXT = (
     "declaration_id",
@@ -100,9 +112,36 @@ CONTEXT = (
     "size_type",
     "consignee_id",
     "consignor_id",
+    "declarant_id",
+    "origin_country",
+    "destination_country",
+    "hs6",
+    "hs2",
 )
+# Generic as-of history of the product's own keys (history.py): outcome rates of parties, codes, routes and
+# pairs, novelty of trading relationships, and masses and values against the commodity's norms.
+PRODUCT_HISTORY = HistorySpec(
+    entities=(
+        "consignee_id",
+        "consignor_id",
+        "declarant_id",
+        "carrier",
+        "vessel_imo",
+        "place_of_loading",
+        "origin_country",
+        "hs10",
+        "hs6",
+        "hs4",
+        "hs2",
+    ),
+    pairs=(("consignee_id", "hs6"), ("consignor_id", "consignee_id"), ("origin_country", "hs6")),
+    values=("gross_mass_kg", "mass_per_package", "declared_value", "value_per_kg"),
+    volume=("declarant_id", "consignee_id__hs6", "consignor_id__consignee_id"),
+)
+HISTORY_FEATURES = tuple(PRODUCT_HISTORY.feature_names())
 FEATURES = NUMERIC_FEATURES + CATEGORICAL_FEATURES
 NEW_PARTY_DAYS = 30.0
+CONSOLIDATE_ROWS = 300_000
 PORT_RATE_PRIOR = 5.0
 
 
@@ -111,7 +150,12 @@ def profile_key(frame: pd.DataFrame) -> pd.Series:
     consignee style (``new``: first seen under 30 days before filing, a front company's mark; else
     ``established``, which a hijacked importer's identity also shows). From a ``build_features`` frame;
     exploration (selection.py, ``thompson``) keeps a posterior per profile."""
-    style = np.where(frame["consignee_age_days"].to_numpy(dtype=float) < NEW_PARTY_DAYS, "new", "established")
+    # For an export (a flower-auction truck) the Dutch exporter, the consignor, is the party to watch.
+    age = frame["consignee_age_days"].to_numpy(dtype=float)
+    if "export" in frame and "consignor_age_days" in frame:
+        exporter = frame["export"].to_numpy(dtype=float) > 0
+        age = np.where(exporter, frame["consignor_age_days"].to_numpy(dtype=float), age)
+    style = np.where(age < NEW_PARTY_DAYS, "new", "established")
     port = frame["place_of_loading"].astype("string").fillna("?")
     group = frame["commodity_group"].astype("string").fillna("?")
     styles = pd.Series(style, index=frame.index, dtype="string")
@@ -152,13 +196,7 @@ def _routes(s: pd.Series) -> pd.Series:
     return out
 
 
-def _as_key(s: pd.Series) -> pd.Series:
-    """Ids as text, so 7, 7.0 (an int column with gaps) and "7" are the same party."""
-    if pd.api.types.is_float_dtype(s):
-        v = s.to_numpy(dtype=float)
-        if np.all(np.isnan(v) | (v == np.round(v))):
-            s = s.astype("Int64")
-    return s.astype("string")
+_as_key = as_key
 
 
 def _key_codes(*keys: pd.Series) -> list[np.ndarray]:
@@ -268,6 +306,71 @@ def _outcome_frame(history: pd.DataFrame, outcomes: pd.DataFrame | None) -> pd.D
     return out.merge(history[["declaration_id", *_OUTCOME_KEYS]], on="declaration_id", how="left")
 
 
+# Declaration fields build_features reads, with the value a missing column stands for.
+_TEXT_FIELDS = (
+    "hub",
+    "mode",
+    "place_of_loading",
+    "place_of_discharge",
+    "place_of_delivery",
+    "loading_country",
+    "origin_country",
+    "hs_code",
+    "goods_description",
+    "size_type",
+    "consignor_id",
+    "consignee_id",
+    "notify_id",
+    "declarant_id",
+    "carrier",
+    "vessel_imo",
+    "container_number",
+)
+_NUMBER_FIELDS = ("packages", "gross_mass_kg", "amendments", "declared_value")
+
+
+def _complete(declarations: pd.DataFrame) -> pd.DataFrame:
+    """The declarations with every field present (missing ones empty): an outside table maps onto some."""
+    d = declarations.reset_index(drop=True)  # copy-on-write: the caller's frame is never changed
+    for col in _TEXT_FIELDS:
+        if col not in d:
+            d[col] = pd.Series(pd.NA, index=d.index, dtype="string")
+    for col in _NUMBER_FIELDS:
+        if col not in d:
+            d[col] = np.nan
+    if "countries_of_routing" not in d:
+        d["countries_of_routing"] = pd.Series(pd.NA, index=d.index, dtype="string")
+    return d
+
+
+def _distinct(s: pd.Series, fn: Any) -> pd.Series:
+    """``fn`` (a Series -> Series text function) applied to the distinct values only, mapped back."""
+    codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    done = fn(pd.Series(uniq, dtype=object).astype("string")).to_numpy(dtype=object, na_value=None)
+    out = np.where(codes >= 0, done[np.maximum(codes, 0)] if len(done) else None, None)
+    return pd.Series(out, index=s.index, dtype="string")
+
+
+def _place_country(place: pd.Series, country: pd.Series) -> pd.Series:
+    """The country of a place: the first two letters of its UN/LOCODE, else the country column given."""
+
+    def iso2(text: pd.Series) -> pd.Series:
+        cut = text.str.strip().str[:2].str.upper()
+        return cut.where(cut.str.fullmatch(r"[A-Z]{2}").fillna(False))
+
+    given = _distinct(country, lambda t: t.str.strip().str.upper())
+    return _distinct(place, iso2).fillna(given)
+
+
+def _commodity_codes(d: pd.DataFrame) -> None:
+    """HS levels (``hs2`` ... ``hs10``, history.py) from the code as given, then ``hs_code`` as the six
+    digits the product's features read (a shorter code padded with zeros) and its heading."""
+    add_hs_levels(d)
+    digits = hs_digits(d["hs_code"])
+    d["hs_code"] = _distinct(digits, lambda t: t.str.pad(6, side="right", fillchar="0").str[:6])
+    d["hs_heading"] = d["hs_code"].str[:4]
+
+
 def build_features(
     declarations: pd.DataFrame,
     *,
@@ -276,6 +379,8 @@ def build_features(
     outcomes: pd.DataFrame | None = None,
     events: pd.DataFrame | None = None,
     as_of: pd.Timestamp | datetime | pd.Series | np.ndarray | list[Any] | None = None,
+    extra: HistorySpec | None = None,
+    keep: tuple[str, ...] | list[str] = (),
 ) -> pd.DataFrame:
     """Declarations (plus what was known before them) -> one row of features per declaration, same order.
 
@@ -284,38 +389,44 @@ def build_features(
     the moment the features are used; the caller keeps history and outcomes to what was known then.
     ``as_of`` may also give one moment per row (a Series/array aligned with ``declarations``), e.g. each
     labelled declaration's selection moment when a training set is rebuilt later: its own outcome, and
-    everything after, stays out of its features (missing moments fall back to filing)."""
-    d = declarations.reset_index(drop=True).copy()
+    everything after, stays out of its features (missing moments fall back to filing).
+    ``extra``: history encodings of further columns (an outside table's columns that map to no product
+    field, targeting/mapping.py), computed by the same as-of code as the product's own (``PRODUCT_HISTORY``).
+    ``keep``: further columns of the declarations carried into the output as they are (raw extras).
+    """
+    d = _complete(declarations)
     d["filed_at"] = _utc(d["filed_at"])
-    d["hs_code"] = d["hs_code"].astype(str).str.zfill(6)
-    d["hs_heading"] = d["hs_code"].str[:4]
+    _commodity_codes(d)
     f = pd.DataFrame(index=d.index)
 
     # Route.
-    routes = _routes(d["countries_of_routing"])
-    d["routing_countries"] = routes.str.join("|")
-    d["loading_country"] = d["place_of_loading"].astype(str).str[:2]
+    d["loading_country"] = _place_country(d["place_of_loading"], d["loading_country"])
+    origin = _distinct(d["origin_country"], lambda t: t.str.strip().str.upper())
+    d["origin_country"] = origin.fillna(d["loading_country"])
     f["loading_in_source"] = d["loading_country"].isin(SOURCE_COUNTRIES).astype(float)
     f["loading_in_transit"] = d["loading_country"].isin(TRANSIT_COUNTRIES).astype(float)
-    # One row per (declaration, country), counted back per declaration: no Python loop per row.
-    flat = routes.explode().dropna().astype(str)
-    f["routing_source_count"] = (
-        flat.isin(SOURCE_COUNTRIES).groupby(level=0).sum().reindex(d.index, fill_value=0)
-    )
-    f["routing_transit_count"] = (
-        flat.isin(TRANSIT_COUNTRIES).groupby(level=0).sum().reindex(d.index, fill_value=0)
-    )
-    f["routing_source_count"] = f["routing_source_count"].astype(float)
-    f["routing_transit_count"] = f["routing_transit_count"].astype(float)
-    f["routing_length"] = routes.str.len().astype(float)
+    if d["countries_of_routing"].notna().any():
+        routes = _routes(d["countries_of_routing"])
+        d["routing_countries"] = routes.str.join("|")
+        # One row per (declaration, country), counted back per declaration: no Python loop per row.
+        flat = routes.explode().dropna().astype(str)
+        source = flat.isin(SOURCE_COUNTRIES).groupby(level=0).sum()
+        transit = flat.isin(TRANSIT_COUNTRIES).groupby(level=0).sum()
+        f["routing_source_count"] = source.reindex(d.index, fill_value=0).astype(float)
+        f["routing_transit_count"] = transit.reindex(d.index, fill_value=0).astype(float)
+        f["routing_length"] = routes.str.len().astype(float)
+    else:
+        d["routing_countries"] = ""
+        for col in ("routing_source_count", "routing_transit_count", "routing_length"):
+            f[col] = 0.0
     # Transhipment: routed through a country other than the loading and the destination country.
     f["transhipment"] = (f["routing_length"] > 2).astype(float)
 
     # Commodity.
-    groups = {h: commodity_group(h + "00") for h in d["hs_heading"].unique()}
-    d["commodity_group"] = d["hs_heading"].map(groups)
+    groups = {h: commodity_group(h + "00") for h in d["hs_heading"].dropna().unique()}
+    d["commodity_group"] = d["hs_heading"].map(groups).astype("string")
     f["hs_heading_risk"] = d["hs_heading"].isin(RISK_HEADINGS.keys()).astype(float)
-    f["group_risk"] = d["commodity_group"].map(GROUP_RISK).fillna(0.1)
+    f["group_risk"] = d["commodity_group"].map(GROUP_RISK).astype(float).fillna(0.1)
     st = d["size_type"].fillna("").astype(str).str.upper()
     # Size types are few: look each one up once.
     kinds = st.unique()
@@ -333,29 +444,20 @@ def build_features(
         first_seen = {k: int(v) for k, v in zip(pid, seen_ns, strict=True) if v != NAT}
     f["consignee_age_days"] = _party_age(d["filed_at"], d["consignee_id"], first_seen)
     f["consignor_age_days"] = _party_age(d["filed_at"], d["consignor_id"], first_seen)
-    notify = d["notify_id"] if "notify_id" in d else pd.Series(np.nan, index=d.index)
+    notify = d["notify_id"]
     f["notify_age_days"] = _party_age(d["filed_at"], notify, first_seen).where(notify.notna(), -1.0)
     f["new_notify_party"] = ((f["notify_age_days"] >= 0) & (f["notify_age_days"] < 30)).astype(float)
-    delivery_country = d["place_of_delivery"].fillna(d.get("place_of_discharge", "")).astype(str).str[:2]
+    delivery = d["place_of_delivery"].astype("string").fillna(d["place_of_discharge"].astype("string"))
+    d["destination_country"] = delivery.str[:2].astype("string")
+    delivery_country = d["destination_country"].fillna("")
     consignee_country = _as_key(d["consignee_id"]).map(party_country)
     f["consignee_country_mismatch"] = (
         consignee_country.notna() & (consignee_country != delivery_country)
     ).astype(float)
 
     # History: volumes and past outcomes, strictly before filing (or before the later moment of selection).
-    if as_of is None or (not isinstance(as_of, (pd.Series, np.ndarray, list)) and pd.isna(as_of)):
-        at = d
-    elif isinstance(as_of, (pd.Series, np.ndarray, list)):  # one moment per row (training rows)
-        moments = _utc(
-            pd.Series(list(as_of) if isinstance(as_of, list) else np.asarray(as_of), index=d.index)
-        )
-        at = d.assign(filed_at=d["filed_at"].where(moments.isna() | (d["filed_at"] >= moments), moments))
-    else:
-        moment = pd.Timestamp(as_of)
-        at = d.assign(filed_at=d["filed_at"].where(d["filed_at"] >= moment, moment))
-    hist = d if history is None else pd.concat([history.assign(filed_at=_utc(history["filed_at"])), d])
-    hist = hist.drop_duplicates("declaration_id", keep="last").copy()
-    hist["hs_heading"] = hist["hs_code"].astype(str).str.zfill(6).str[:4]
+    at = _at(d, as_of)
+    hist = _history_frame(d, history)
     f["consignee_volume_90d"] = _windowed(at, "consignee_id", hist, "consignee_id", "filed_at", 90)
     f["consignor_volume_90d"] = _windowed(at, "consignor_id", hist, "consignor_id", "filed_at", 90)
     out = _outcome_frame(hist, outcomes)
@@ -376,25 +478,141 @@ def build_features(
 
     # Consistency.
     payload = st.map(payloads).astype(float)
-    mass = d["gross_mass_kg"].astype(float)
+    mass = pd.to_numeric(d["gross_mass_kg"], errors="coerce").astype(float)
     f["mass_payload_ratio"] = (mass / payload).fillna(-1.0)
-    f["mass_per_package"] = mass / d["packages"].astype(float).clip(lower=1.0)
-    f["packages"] = d["packages"].astype(float)
+    f["mass_per_package"] = mass / pd.to_numeric(d["packages"], errors="coerce").astype(float).clip(lower=1.0)
+    f["packages"] = pd.to_numeric(d["packages"], errors="coerce").astype(float)
     f["gross_mass_kg"] = mass
     desc = d["goods_description"].fillna("").astype(str)
     f["vague_description"] = desc.str.match(VAGUE).astype(float)
     f["description_length"] = desc.str.len().astype(float)
-    f["amendments"] = d["amendments"].fillna(0).astype(float) if "amendments" in d else 0.0
+    f["amendments"] = pd.to_numeric(d["amendments"], errors="coerce").fillna(0).astype(float)
 
     # Container and its events before filing: late filing (loaded before the ENS) and seal changes.
     f["shipper_owned"] = d["shipper_owned"].fillna(False).astype(float) if "shipper_owned" in d else 0.0
     f["late_filing"], f["seal_changes"] = _event_features(d, events)  # as of filing: the trip before it
     f["day_of_week"] = d["filed_at"].dt.day_of_week.astype(float)
 
+    # Mode and direction: exports leave from a Dutch hub (flower-auction trucks); air cargo has its own risk.
+    mode = d["mode"].astype("string").str.lower()
+    d["mode"] = mode
+    f["export"] = d["place_of_loading"].isin(DUTCH_HUB_PLACES).astype(float)
+    f["export_to_onward_market"] = (f["export"] > 0) & d["destination_country"].isin(ONWARD_MARKETS).fillna(
+        False
+    )
+    f["export_to_onward_market"] = f["export_to_onward_market"].astype(float)
+    risky = (f["loading_in_source"] + f["loading_in_transit"]) > 0
+    f["air_from_risk_country"] = ((mode == "air").fillna(False) & risky).astype(float)
+    value = pd.to_numeric(d["declared_value"], errors="coerce").astype(float)
+    f["declared_value"] = value
+    f["value_per_kg"] = value / mass.where(mass > 0)
+
     for col in CATEGORICAL_FEATURES:
         f[col] = d[col].astype("string") if col in d else pd.Series(pd.NA, index=d.index, dtype="string")
-    ctx = d.reindex(columns=list(CONTEXT))
-    return pd.concat([ctx, f], axis=1)
+
+    # One array per column, numbers as float32 (the trees read float32): at a million declarations a
+    # consolidated float64 copy would be 1.5 GB on the way. Converted before the history encodings run.
+    for col in ("mass_per_package", "value_per_kg"):
+        d[col] = f[col]
+    cols: dict[str, Any] = {
+        c: d[c] if c in d else pd.Series(pd.NA, index=d.index, dtype="string") for c in CONTEXT
+    }
+    for c in list(f.columns):
+        numeric = pd.api.types.is_numeric_dtype(f[c]) and not pd.api.types.is_bool_dtype(f[c])
+        cols[c] = f[c].to_numpy(dtype=np.float32) if numeric else f[c]
+    del f
+    # Generic as-of history of the product's keys and of any extra columns (history.py).
+    enc = _encodings(d, at, hist, outcomes, PRODUCT_HISTORY if extra is None else _merge(extra))
+    for c in enc.columns:
+        cols[c] = enc[c].to_numpy()
+    for c in keep:
+        if c not in cols:
+            cols[c] = d[c]
+    out = pd.DataFrame(cols, index=d.index, copy=False)
+    # Blocks are joined (one copy) where that is cheap, so callers can add columns without pandas' warning
+    # about a fragmented frame; a large offline table keeps one array per column (memory, evaluate.py).
+    return out.copy() if len(out) <= CONSOLIDATE_ROWS else out
+
+
+def _merge(extra: HistorySpec) -> HistorySpec:
+    """The product's own history spec plus the extra keys and values of an outside table."""
+    p = PRODUCT_HISTORY
+    return HistorySpec(
+        entities=(*p.entities, *(e for e in extra.entities if e not in p.entities)),
+        pairs=(*p.pairs, *(q for q in extra.pairs if q not in p.pairs)),
+        values=(*p.values, *(v for v in extra.values if v not in p.values)),
+        volume=(*p.volume, *(v for v in extra.volume if v not in p.volume)),
+        smoothing=extra.smoothing,
+        min_norm_rows=extra.min_norm_rows,
+    )
+
+
+def _at(d: pd.DataFrame, as_of: Any) -> pd.DataFrame:
+    """The declarations with ``filed_at`` moved to the moment their history is counted at."""
+    if as_of is None or (not isinstance(as_of, (pd.Series, np.ndarray, list)) and pd.isna(as_of)):
+        return d
+    if isinstance(as_of, (pd.Series, np.ndarray, list)):  # one moment per row (training rows)
+        moments = _utc(
+            pd.Series(list(as_of) if isinstance(as_of, list) else np.asarray(as_of), index=d.index)
+        )
+        return d.assign(filed_at=d["filed_at"].where(moments.isna() | (d["filed_at"] >= moments), moments))
+    moment = pd.Timestamp(as_of)
+    return d.assign(filed_at=d["filed_at"].where(d["filed_at"] >= moment, moment))
+
+
+def _history_frame(d: pd.DataFrame, history: pd.DataFrame | None) -> pd.DataFrame:
+    """Earlier declarations and the declarations themselves (last, in their order), one row per id."""
+    if history is None or history.empty:
+        return d
+    h = history[~history["declaration_id"].isin(d["declaration_id"])]
+    h = h.drop_duplicates("declaration_id", keep="last").assign(filed_at=_utc(h["filed_at"]))
+    h = h.reset_index(drop=True)
+    if "hs_code" in h:
+        _commodity_codes(h)
+    if "place_of_loading" in h:
+        country = h["loading_country"] if "loading_country" in h else pd.Series(pd.NA, index=h.index)
+        h["loading_country"] = _place_country(h["place_of_loading"], country)
+        origin = h["origin_country"] if "origin_country" in h else pd.Series(pd.NA, index=h.index)
+        h["origin_country"] = origin.astype("string").fillna(h["loading_country"])
+    if "gross_mass_kg" in h:
+        mass = pd.to_numeric(h["gross_mass_kg"], errors="coerce").astype(float)
+        if "packages" in h:
+            h["mass_per_package"] = mass / pd.to_numeric(h["packages"], errors="coerce").clip(lower=1.0)
+        if "declared_value" in h:
+            h["value_per_kg"] = pd.to_numeric(h["declared_value"], errors="coerce") / mass.where(mass > 0)
+    return pd.concat([h, d], ignore_index=True)
+
+
+def _encodings(
+    d: pd.DataFrame, at: pd.DataFrame, hist: pd.DataFrame, outcomes: pd.DataFrame | None, spec: HistorySpec
+) -> pd.DataFrame:
+    """history.encode for the declarations (the last rows of ``hist``) at their moments."""
+    query = np.arange(len(hist) - len(d), len(hist), dtype=np.int64)
+    found: np.ndarray
+    if outcomes is None or outcomes.empty:
+        rows = np.zeros(0, dtype=np.int64)
+        when = np.zeros(0, dtype=np.int64)
+        found = np.zeros(0)
+    else:
+        ids, wanted = hist["declaration_id"], outcomes["declaration_id"]
+        if pd.api.types.is_integer_dtype(ids) and pd.api.types.is_integer_dtype(wanted):
+            rows = pd.Index(ids).get_indexer(wanted).astype(np.int64)  # no text keys for a million ids
+        else:
+            rows = pd.Index(_as_key(ids)).get_indexer(_as_key(wanted)).astype(np.int64)
+        when = _ns(outcomes["inspected_at"])
+        found = outcomes["found"].astype(float).to_numpy()
+    enc = hist_enc.encode(
+        hist,
+        _ns(hist["filed_at"]),
+        query=query,
+        query_times=_ns(at["filed_at"]),
+        outcome_rows=rows,
+        outcome_times=when,
+        outcome_found=found,
+        spec=spec,
+    )
+    enc.index = d.index
+    return enc
 
 
 def _event_features(d: pd.DataFrame, events: pd.DataFrame | None) -> tuple[pd.Series, pd.Series]:
