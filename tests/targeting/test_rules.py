@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from mainport.errors import ValidationFailed
-from mainport.targeting.features import FEATURES
+from mainport.targeting.features import FEATURES, HISTORY_FEATURES
 from mainport.targeting.rules import (
     RuleSyntaxError,
     apply_rules,
@@ -112,6 +112,10 @@ def test_incomplete_profiles_are_refused(broken: str, message: str) -> None:
 
 
 def test_shipped_profiles_load_and_use_only_known_features() -> None:
-    rules = load_profiles(known_features=[*FEATURES, "routing_countries", "place_of_loading"])
+    rules = load_profiles(
+        known_features=[*FEATURES, *HISTORY_FEATURES, "routing_countries", "place_of_loading"]
+    )
     assert len(rules) >= 8
+    # every hub has rules of its own: the flower auctions' road exports and Schiphol's air cargo too
+    assert {"flower_auction_exports", "schiphol_air_cargo"} <= {r.profile for r in rules}
     assert all(r.owner and r.rationale for r in rules)

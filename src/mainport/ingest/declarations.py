@@ -252,6 +252,6 @@ def validate(d: dict[str, Any], *, now: datetime) -> ValidDeclaration:
         "container_number": container or None,
         "size_type": size_type or None,
         "seal_numbers": seals,
-        "hub": hub_for_declaration(mode, loading, discharge),
+        "hub": hub_for_declaration(mode, loading, discharge, delivery),
     }
     return ValidDeclaration(row, parties)

@@ -71,12 +71,29 @@ def hub_for_place(unlocode: str | None, facility_code: str | None = None) -> str
     return node_for_location(unlocode) if unlocode else None
 
 
-def hub_for_declaration(mode: str, place_of_loading: str, place_of_discharge: str) -> str | None:
+def hub_for_declaration(
+    mode: str, place_of_loading: str, place_of_discharge: str, place_of_delivery: str | None = None
+) -> str | None:
     """The Dutch hub a declaration is lodged for.
 
     Air cargo into NLAMS lands at Schiphol (no LOCODE of its own); an export that leaves from a Dutch hub
-    (flower-auction trucks) belongs to that hub; otherwise the hub of the place of discharge.
+    (flower-auction trucks) belongs to that hub; otherwise the hub of the place of discharge. Goods
+    discharged in a neighbouring port (Antwerp) with final delivery in the Netherlands belong to the hub of
+    the place of delivery, or, for a Dutch place outside the hubs (an inland terminal), to the Dutch sea hub
+    nearest the port of discharge (the way the goods come in).
     """
     if mode == "air" and place_of_discharge == SITES["SCHIPHOL"].unlocode:
         return SITES["SCHIPHOL"].node
-    return node_for_location(place_of_loading) or node_for_location(place_of_discharge)
+    hub = node_for_location(place_of_loading) or node_for_location(place_of_discharge)
+    if hub is None and place_of_delivery and place_of_delivery.strip().upper().startswith("NL"):
+        hub = node_for_location(place_of_delivery) or _nearest_sea_hub(place_of_discharge)
+    return hub
+
+
+def _nearest_sea_hub(unlocode: str) -> str | None:
+    here = LOCATIONS.get(unlocode.strip().upper())
+    if here is None:
+        return None
+    hubs = [loc for loc in LOCATIONS.values() if loc.role == "hub" and loc.kind == "seaport" and loc.node]
+    best = min(hubs, key=lambda loc: (loc.lat - here.lat) ** 2 + (loc.lon - here.lon) ** 2)
+    return best.node
