@@ -10,17 +10,23 @@ from fastapi import APIRouter, status
 
 from mainport.api.deps import CurrentUser, SessionDep
 from mainport.errors import NotFound
-from mainport.targeting import service
+from mainport.targeting import intelligence, service
 from mainport.targeting.schemas import (
+    CloseIn,
     InspectionOut,
     ModelOut,
     OutcomeIn,
+    RevokeIn,
     RuleOut,
     RuleProfileIn,
     RuleProfileOut,
     SelectionOut,
     SelectionRequest,
+    TipIn,
+    TipOut,
     TrainRequest,
+    WatchEntryIn,
+    WatchEntryOut,
 )
 from mainport.targeting.selection import Capacity
 
@@ -128,3 +134,37 @@ def train_model(body: TrainRequest, session: SessionDep, user: CurrentUser) -> A
 @router.get("/hit-rates")
 def hit_rates(session: SessionDep, user: CurrentUser, hub: str | None = None) -> dict[str, Any]:
     return service.hit_rates(session=session, actor=user, hub=hub)
+
+
+@router.get("/watch-list", response_model=list[WatchEntryOut])
+def list_watch_list(
+    session: SessionDep, user: CurrentUser, include_ended: bool = False, hub: str | None = None
+) -> Any:
+    return intelligence.list_watch_entries(session=session, actor=user, include_ended=include_ended, hub=hub)
+
+
+@router.post("/watch-list", response_model=WatchEntryOut, status_code=status.HTTP_201_CREATED)
+def add_watch_entry(body: WatchEntryIn, session: SessionDep, user: CurrentUser) -> Any:
+    return intelligence.add_watch_entry(session=session, actor=user, **body.model_dump())
+
+
+@router.post("/watch-list/{entry_id}/revoke", response_model=WatchEntryOut)
+def revoke_watch_entry(entry_id: int, body: RevokeIn, session: SessionDep, user: CurrentUser) -> Any:
+    return intelligence.revoke_watch_entry(session=session, actor=user, entry_id=entry_id, reason=body.reason)
+
+
+@router.get("/tips", response_model=list[TipOut])
+def list_tips(
+    session: SessionDep, user: CurrentUser, status: str | None = "open", hub: str | None = None
+) -> Any:
+    return intelligence.list_tips(session=session, actor=user, status=status or None, hub=hub)
+
+
+@router.post("/tips", response_model=TipOut, status_code=status.HTTP_201_CREATED)
+def add_tip(body: TipIn, session: SessionDep, user: CurrentUser) -> Any:
+    return intelligence.add_tip(session=session, actor=user, **body.model_dump())
+
+
+@router.post("/tips/{tip_id}/close", response_model=TipOut)
+def close_tip(tip_id: int, body: CloseIn, session: SessionDep, user: CurrentUser) -> Any:
+    return intelligence.close_tip(session=session, actor=user, tip_id=tip_id, note=body.note)

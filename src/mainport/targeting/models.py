@@ -1,4 +1,5 @@
-"""Targeting tables: rule profile versions, model versions, risk scores, selections and their outcomes."""
+"""Targeting tables: rule profile versions, model versions, risk scores, selections and their outcomes, and
+the intelligence that steers selection (watch-list entries, tips)."""
 
 from __future__ import annotations
 
@@ -101,7 +102,7 @@ class SelectionItem(Base):
     score: Mapped[float] = mapped_column(Float)
     model_p: Mapped[float | None] = mapped_column(Float)
     rule_score: Mapped[float] = mapped_column(Float, default=0.0)
-    strategy: Mapped[str] = mapped_column(String(16))  # risk | random_audit | uncertainty
+    strategy: Mapped[str] = mapped_column(String(16))  # risk | random_audit | uncertainty | thompson | tip
     propensity: Mapped[float] = mapped_column(Float)
     kind: Mapped[str] = mapped_column(String(16))  # scan | physical
     reasons: Mapped[list[str]] = mapped_column(default=list)
@@ -110,3 +111,55 @@ class SelectionItem(Base):
     inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspection.id"))
 
     selection: Mapped[Selection] = relationship(back_populates="items")
+
+
+class WatchEntry(Base):
+    """A watch-list entry: a party, container, vessel or route that intelligence wants looked at, with who
+    owns it, why, where the information came from and for how long. Revoked, never deleted (audit)."""
+
+    __tablename__ = "targeting_watch_entry"
+    __table_args__ = (Index("ix_targeting_watch_entry_kind_value", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # party | container | vessel | route
+    value: Mapped[str] = mapped_column(String(64))  # EORI | ISO 6346 number | IMO | FROM>[VIA>]TO
+    owner: Mapped[str] = mapped_column(String(100))  # team or officer responsible for the entry
+    reason: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(100))  # police, liaison officer, FIOD, customs intelligence...
+    weight: Mapped[float] = mapped_column(Float, default=0.5)  # raises the risk score (noisy-or)
+    hub: Mapped[str | None] = mapped_column(hub_code())  # only this hub; None: every hub
+    valid_from: Mapped[datetime]
+    valid_to: Mapped[datetime | None]
+    org_code: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_by: Mapped[str | None] = mapped_column(String(64))
+    revoked_at: Mapped[datetime | None]
+    revoke_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Tip(Base):
+    """A tip-off from police, KMar, FIOD or a liaison officer: declarations matching all its criteria and
+    filed within its window are selected for inspection whatever their score."""
+
+    __tablename__ = "targeting_tip"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(64))  # the tip's own reference (case, SIENA message)
+    source: Mapped[str] = mapped_column(String(100))  # who gave it
+    summary: Mapped[str] = mapped_column(Text)
+    hub: Mapped[str | None] = mapped_column(hub_code())
+    container_number: Mapped[str | None] = mapped_column(String(11))
+    vessel_imo: Mapped[str | None] = mapped_column(String(7))
+    party_eori: Mapped[str | None] = mapped_column(String(17))
+    place_of_loading: Mapped[str | None] = mapped_column(String(5))
+    hs_prefix: Mapped[str | None] = mapped_column(String(10))
+    window_from: Mapped[datetime]
+    window_to: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
+    org_code: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+    closed_at: Mapped[datetime | None]
+    close_note: Mapped[str | None] = mapped_column(Text)

@@ -1,21 +1,158 @@
-"""Web pages: today's selection per hub, and a declaration with its journey and an outcome form."""
+"""Web pages: today's selection per hub (with the intelligence in force), a declaration with its journey and
+an outcome form, and the intelligence page (watch list and tips, with forms to add, revoke and close)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from mainport.api.deps import CurrentUser, SessionDep
-from mainport.targeting import service
+from mainport.errors import ValidationFailed
+from mainport.reference.nodes import NODES
+from mainport.targeting import intelligence, service
+from mainport.targeting.watchlist import KINDS
 from mainport.web.templating import add_nav, add_template_dir, render
 
 router = APIRouter(include_in_schema=False)
 add_template_dir(Path(__file__).parent / "templates")
 add_nav("Targeting", "/targeting/rotterdam", "intel:read")
+add_nav("Intelligence", "/targeting/intel", "intel:read")
+
+
+def _moment(value: str, what: str) -> datetime | None:
+    if not value.strip():
+        return None
+    try:
+        t = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationFailed(f"{what}: {value!r} is not a date or time") from None
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+def _intel_page(
+    request: Request,
+    session: Any,
+    principal: Any,
+    *,
+    error: str = "",
+    saved: str = "",
+    status_code: int = 200,
+) -> Response:
+    entries = intelligence.list_watch_entries(session=session, actor=principal)
+    tips = intelligence.list_tips(session=session, actor=principal)
+    return render(
+        request,
+        "targeting/intel.html",
+        {
+            "entries": entries,
+            "tips": tips,
+            "kinds": KINDS,
+            "hubs": list(NODES),
+            "error": error,
+            "saved": saved,
+            "can_write": principal.can("intel:write"),
+        },
+        principal=principal,
+        status_code=status_code,
+    )
+
+
+@router.get("/targeting/intel")
+def intel_page(request: Request, session: SessionDep, principal: CurrentUser, saved: str = "") -> Response:
+    return _intel_page(request, session, principal, saved=saved)
+
+
+@router.post("/targeting/intel/watch")
+def add_watch_entry(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentUser,
+    kind: Annotated[str, Form(max_length=16)],
+    value: Annotated[str, Form(max_length=64)],
+    reason: Annotated[str, Form(max_length=2000)],
+    source: Annotated[str, Form(max_length=100)],
+    owner: Annotated[str, Form(max_length=100)],
+    weight: Annotated[float, Form()] = 0.5,
+    hub: Annotated[str, Form(max_length=32)] = "",
+    valid_to: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    try:
+        intelligence.add_watch_entry(
+            session=session,
+            actor=principal,
+            kind=kind,
+            value=value,
+            owner=owner,
+            reason=reason,
+            source=source,
+            weight=weight,
+            hub=hub or None,
+            valid_to=_moment(valid_to, "valid until"),
+        )
+    except ValidationFailed as exc:
+        return _intel_page(request, session, principal, error=exc.message, status_code=422)
+    return RedirectResponse("/targeting/intel?saved=watch", status_code=303)
+
+
+@router.post("/targeting/intel/watch/{entry_id}/revoke")
+def revoke_watch_entry(
+    entry_id: int, session: SessionDep, principal: CurrentUser, reason: Annotated[str, Form(max_length=2000)]
+) -> Response:
+    intelligence.revoke_watch_entry(session=session, actor=principal, entry_id=entry_id, reason=reason)
+    return RedirectResponse("/targeting/intel?saved=revoked", status_code=303)
+
+
+@router.post("/targeting/intel/tips")
+def add_tip(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentUser,
+    reference: Annotated[str, Form(max_length=64)],
+    source: Annotated[str, Form(max_length=100)],
+    summary: Annotated[str, Form(max_length=2000)],
+    window_from: Annotated[str, Form(max_length=32)],
+    window_to: Annotated[str, Form(max_length=32)],
+    hub: Annotated[str, Form(max_length=32)] = "",
+    container_number: Annotated[str, Form(max_length=20)] = "",
+    vessel_imo: Annotated[str, Form(max_length=12)] = "",
+    party_eori: Annotated[str, Form(max_length=17)] = "",
+    place_of_loading: Annotated[str, Form(max_length=5)] = "",
+    hs_prefix: Annotated[str, Form(max_length=13)] = "",
+) -> Response:
+    try:
+        start, end = _moment(window_from, "window from"), _moment(window_to, "window to")
+        if start is None or end is None:
+            raise ValidationFailed("window: give both ends")
+        intelligence.add_tip(
+            session=session,
+            actor=principal,
+            reference=reference,
+            source=source,
+            summary=summary,
+            window_from=start,
+            window_to=end,
+            hub=hub or None,
+            container_number=container_number or None,
+            vessel_imo=vessel_imo or None,
+            party_eori=party_eori or None,
+            place_of_loading=place_of_loading or None,
+            hs_prefix=hs_prefix or None,
+        )
+    except ValidationFailed as exc:
+        return _intel_page(request, session, principal, error=exc.message, status_code=422)
+    return RedirectResponse("/targeting/intel?saved=tip", status_code=303)
+
+
+@router.post("/targeting/intel/tips/{tip_id}/close")
+def close_tip(
+    tip_id: int, session: SessionDep, principal: CurrentUser, note: Annotated[str, Form(max_length=2000)] = ""
+) -> Response:
+    intelligence.close_tip(session=session, actor=principal, tip_id=tip_id, note=note)
+    return RedirectResponse("/targeting/intel?saved=closed", status_code=303)
 
 
 @router.get("/targeting/declarations/{declaration_id}")
@@ -54,6 +191,10 @@ def hub_page(
 ) -> Response:
     day = day or datetime.now(UTC).date()
     sel = service.get_selection(session=session, actor=principal, hub=hub, day=day)
+    intel = intelligence.summary(session, actor=principal, hub=hub, day=day)
     return render(
-        request, "targeting/hub.html", {"hub": hub, "day": day, "selection": sel}, principal=principal
+        request,
+        "targeting/hub.html",
+        {"hub": hub, "day": day, "selection": sel, "intel": intel},
+        principal=principal,
     )

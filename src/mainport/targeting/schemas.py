@@ -111,3 +111,82 @@ class ModelOut(BaseModel):
     rows: int
     positives: int
     weighting: str
+
+
+class WatchEntryIn(BaseModel):
+    kind: Literal["party", "container", "vessel", "route"]
+    value: str = Field(min_length=1, max_length=64)
+    owner: str = Field(min_length=1, max_length=100)
+    reason: str = Field(min_length=1, max_length=2000)
+    source: str = Field(min_length=1, max_length=100)
+    weight: float = Field(default=0.5, gt=0.0, le=1.0)
+    hub: str | None = None
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+
+
+class WatchEntryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    value: str
+    owner: str
+    reason: str
+    source: str
+    weight: float
+    hub: str | None
+    valid_from: datetime
+    valid_to: datetime | None
+    org_code: str
+    created_by: str
+    created_at: datetime
+    revoked_by: str | None
+    revoked_at: datetime | None
+    revoke_reason: str | None
+
+
+class RevokeIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class TipIn(BaseModel):
+    reference: str = Field(min_length=1, max_length=64)
+    source: str = Field(min_length=1, max_length=100)
+    summary: str = Field(min_length=1, max_length=2000)
+    window_from: datetime
+    window_to: datetime
+    hub: str | None = None
+    container_number: str | None = Field(default=None, max_length=20)
+    vessel_imo: str | None = Field(default=None, max_length=12)
+    party_eori: str | None = Field(default=None, max_length=17)
+    place_of_loading: str | None = Field(default=None, max_length=5)
+    hs_prefix: str | None = Field(default=None, max_length=13)
+
+
+class TipOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    reference: str
+    source: str
+    summary: str
+    hub: str | None
+    container_number: str | None
+    vessel_imo: str | None
+    party_eori: str | None
+    place_of_loading: str | None
+    hs_prefix: str | None
+    window_from: datetime
+    window_to: datetime
+    status: str
+    org_code: str
+    created_by: str
+    created_at: datetime
+    closed_by: str | None
+    closed_at: datetime | None
+    close_note: str | None
+
+
+class CloseIn(BaseModel):
+    note: str = Field(default="", max_length=2000)

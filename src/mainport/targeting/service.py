@@ -20,12 +20,13 @@ from mainport.errors import Conflict, NotFound, ValidationFailed
 from mainport.identity.principal import Principal
 from mainport.shipments.models import Container, ContainerEvent, Declaration, Inspection, Party, Seizure
 from mainport.targeting import features as feat
-from mainport.targeting import learning
+from mainport.targeting import intelligence, learning
 from mainport.targeting.model import RiskModel, train
 from mainport.targeting.models import ModelVersion, RiskScore, RuleProfileVersion, Selection, SelectionItem
 from mainport.targeting.rules import Rule, apply_rules, latest_versions, load_profiles, parse_profile
 from mainport.targeting.selection import DEFAULT_STRATEGY, Capacity, combine
 from mainport.targeting.selection import select as select_items
+from mainport.targeting.watchlist import tip_hits, watch_hits
 
 HISTORY_DAYS = 400
 # Default daily capacity per hub (scanner slots, physical inspections); overridden per call.
@@ -62,8 +63,10 @@ _DECL_COLS = (
     "consignor_id",
     "consignee_id",
     "notify_id",
+    "declarant_id",
     "carrier",
     "vessel_imo",
+    "mode",
     "amendments",
     "container_number",
 )
@@ -84,6 +87,7 @@ def _known_before(session: Session, decls: pd.DataFrame, until: datetime) -> dic
     """Parties, earlier declarations of the same parties, inspection outcomes and container events."""
     since = until - timedelta(days=HISTORY_DAYS)
     party_ids = set(decls["consignee_id"]) | set(decls["consignor_id"]) | set(decls["notify_id"].dropna())
+    party_ids |= set(decls["declarant_id"].dropna())
     parties = pd.DataFrame(
         session.execute(
             select(Party.id, Party.country, Party.first_seen).where(Party.id.in_(party_ids))
@@ -176,7 +180,7 @@ def active_rules(session: Session) -> list[Rule]:
 
 
 def _known_features() -> set[str]:
-    return {*feat.FEATURES, *feat.CONTEXT, "commodity_group", "loading_country"}
+    return {*feat.FEATURES, *feat.CONTEXT, *feat.HISTORY_FEATURES, "commodity_group", "loading_country"}
 
 
 def add_rule_profile(*, session: Session, actor: Principal, yaml_text: str) -> RuleProfileVersion:
@@ -263,7 +267,13 @@ def training_set(
             .outerjoin(SelectionItem, SelectionItem.inspection_id == Inspection.id)
             .outerjoin(Selection, Selection.id == SelectionItem.selection_id)
             .join(Declaration, Declaration.id == Inspection.declaration_id)
-            .where(Inspection.result.in_(RESULTS), Declaration.filed_at < until)
+            .where(
+                Inspection.result.in_(RESULTS),
+                Declaration.filed_at < until,
+                # A tip forced the inspection on outside information: its outcome says nothing about
+                # P(found | what the declaration shows) and would bias the model.
+                or_(SelectionItem.strategy.is_(None), SelectionItem.strategy != "tip"),
+            )
             .group_by(Inspection.declaration_id, Inspection.result)
         ).all(),
         columns=["declaration_id", "found", "propensity", "created_at", "day", "inspected_at"],
@@ -399,6 +409,36 @@ def _opt(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
+def _watch(
+    session: Session, scored: pd.DataFrame, *, hub: str, start: datetime, end: datetime, moment: datetime
+) -> None:
+    """Watch-list entries in force at the selection moment raise the score of what they match (noisy-or of
+    their weights) and say why (``watch_score``, ``watch_reasons``)."""
+    scored["watch_score"] = 0.0
+    scored["watch_reasons"] = [[] for _ in range(len(scored))]
+    entries, _ = intelligence.in_force(session, start=start, end=end, hub=hub)
+    if not entries or scored.empty:
+        return
+    keys = intelligence.declaration_keys(session, [int(i) for i in scored["declaration_id"]])
+    score, reasons, _ = watch_hits(keys, entries, moment=moment)
+    scored["watch_score"] = score
+    scored["watch_reasons"] = reasons
+    scored["score"] = combine(scored["score"].to_numpy(dtype=float), score)
+
+
+def _tips(
+    session: Session, scored: pd.DataFrame, *, hub: str, day: date
+) -> tuple[np.ndarray, list[list[str]]]:
+    """Which of the day's declarations a tip in force forces into the selection, and the tips' words."""
+    start, end = day_bounds(day)
+    _, tips = intelligence.in_force(session, start=start, end=end, hub=hub)
+    if not tips or scored.empty:
+        return np.zeros(len(scored), dtype=bool), [[] for _ in range(len(scored))]
+    keys = intelligence.declaration_keys(session, [int(i) for i in scored["declaration_id"]])
+    forced, reasons, _ = tip_hits(keys, tips)
+    return forced, reasons
+
+
 def score_day(*, session: Session, actor: Principal, hub: str, day: date) -> pd.DataFrame:
     """Score every declaration filed for ``hub`` on ``day`` and store a RiskScore per declaration."""
     actor.require("targeting:admin")
@@ -409,6 +449,7 @@ def score_day(*, session: Session, actor: Principal, hub: str, day: date) -> pd.
     # Features as of the selection moment (now, or the end of a past day): what is known when choosing.
     moment = min(end, datetime.now(UTC))
     scored = score_frame(session, feature_frame(session, decls, end, as_of=moment), day)
+    _watch(session, scored, hub=hub, start=start, end=end, moment=moment)
     records: list[dict[str, Any]] = scored.to_dict("records")  # type: ignore[assignment]
     for row in records:
         session.add(
@@ -421,6 +462,7 @@ def score_day(*, session: Session, actor: Principal, hub: str, day: date) -> pd.
                 rule_score=float(row["rule_score"]),
                 score=float(row["score"]),
                 rule_hits=list(row["rule_hits"]),
+                reasons=list(row["watch_reasons"]),
             )
         )
     session.flush()
@@ -453,14 +495,35 @@ def run_selection(
     cap = capacity or DEFAULT_CAPACITY.get(hub, Capacity(scan=10, physical=2))
     scored = score_day(session=session, actor=actor, hub=hub, day=day)
     stats = profile_stats(session, day_bounds(day)[1]) if strategy == "thompson" else None
+    # Tips force their declarations in first (propensity 1, the physical slots first); the rest of the
+    # capacity is selected as usual over the other declarations.
+    forced, tip_reasons = _tips(session, scored, hub=hub, day=day)
+    tip_why = {int(i): r for i, r, f in zip(scored["declaration_id"], tip_reasons, forced, strict=True) if f}
+    n_forced = int(forced.sum())
+    rest_cap = Capacity(
+        scan=max(0, cap.scan - max(0, n_forced - cap.physical)), physical=max(0, cap.physical - n_forced)
+    )
     picked = select_items(
-        scored,
-        cap,
+        scored[~forced],
+        rest_cap,
         exploration_share=exploration_share,
         strategy=strategy,
         seed=seed,
         profile_stats=stats,
     )
+    if n_forced:
+        tipped = scored[forced].sort_values("score", ascending=False, kind="stable")
+        forced_rows = pd.DataFrame(
+            {
+                "declaration_id": tipped["declaration_id"].to_numpy(),
+                "rank": np.arange(1, n_forced + 1),
+                "score": tipped["score"].to_numpy(dtype=float),
+                "strategy": "tip",
+                "propensity": 1.0,
+                "kind": np.where(np.arange(n_forced) < cap.physical, "physical", "scan"),
+            }
+        )
+        picked = pd.concat([forced_rows, picked.assign(rank=picked["rank"] + n_forced)], ignore_index=True)
     found = active_model(session)
     sel = Selection(
         hub=hub,
@@ -488,6 +551,7 @@ def run_selection(
     picks: list[dict[str, Any]] = picked.to_dict("records")  # type: ignore[assignment]
     context: list[dict[str, Any]] = rows.to_dict("records")  # type: ignore[assignment]
     for pick, row, why in zip(picks, context, reasons, strict=True):
+        why = [*tip_why.get(int(pick["declaration_id"]), []), *row["watch_reasons"], *why]
         if pick["strategy"] == "random_audit":
             why = [f"random audit (propensity {pick['propensity']:.3f})", *why]
         elif pick["strategy"] == "uncertainty":
@@ -531,6 +595,8 @@ def run_selection(
             "strategy": strategy,
             "exploration_share": exploration_share,
             "by_strategy": picked["strategy"].value_counts().to_dict(),
+            "tips_forced": n_forced,
+            "watch_list_hits": int((scored["watch_score"] > 0).sum()),
         },
     )
     return sel
@@ -550,7 +616,7 @@ def raise_targeting_alert(
         container_number=container,
         declaration_id=item.declaration_id,
         hub=hub,
-        severity=3 if item.strategy == "risk" and item.score >= 0.5 else 2,
+        severity=4 if item.strategy == "tip" else 3 if item.strategy == "risk" and item.score >= 0.5 else 2,
         title=f"Selected for {item.kind} ({item.strategy}), rank {item.rank}, score {item.score:.2f}",
         detail={"selection_id": item.selection_id, "reasons": item.reasons, "propensity": item.propensity},
         dedup_key=f"targeting:{item.declaration_id}",
