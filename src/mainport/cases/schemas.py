@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 
 class AlertOut(BaseModel):
@@ -27,13 +27,17 @@ class AlertOut(BaseModel):
     note: str
 
 
+# Ids in request bodies: whole JSON numbers only (`false` is not declaration 0), within 64 bits.
+Id = Annotated[StrictInt, Field(ge=1, le=2**63 - 1)]
+
+
 class AlertIn(BaseModel):
     source: str = "manual"
     kind: str = Field(min_length=1, max_length=64)
     container_number: str | None = Field(default=None, max_length=11)
-    declaration_id: int | None = None
+    declaration_id: Id | None = None
     hub: str | None = None
-    severity: int = Field(default=2, ge=1, le=4)
+    severity: StrictInt = Field(default=2, ge=1, le=4)
     title: str = Field(min_length=1, max_length=300)
     detail: dict[str, Any] | None = None
     dedup_key: str | None = Field(default=None, max_length=150)
@@ -49,14 +53,14 @@ class DismissIn(BaseModel):
 
 
 class CaseIn(BaseModel):
-    alert_ids: list[int] = Field(min_length=1)
+    alert_ids: list[Id] = Field(min_length=1)
     title: str = Field(min_length=1, max_length=300)
     assignee: str | None = None
     notes: str = ""
 
 
 class LinkIn(BaseModel):
-    alert_id: int
+    alert_id: Id
 
 
 class AssignIn(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request
 
 from mainport import flows
 from mainport.api.deps import CurrentUser, SessionDep
@@ -142,12 +142,19 @@ def gate_check(
     request: Request,
     background: BackgroundTasks,
     principal: Annotated[Principal, Depends(gate_principal)],
+    idempotency_key: Annotated[
+        str | None, Header(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$")
+    ] = None,
 ) -> GateCheckOut:
     """Machine to machine, bearer tokens only; the lean path of ``custody.gate`` (no request session).
     A plain ``def``: database waits run in the thread pool, never on the event loop. A refusal's fraud alert
-    is raised right after the answer is sent (the decision is stored before the answer)."""
+    is raised right after the answer is sent (the decision is stored before the answer; the alert never
+    fails the connection). `Idempotency-Key`: one per presentation; a retry with the same key (after a
+    lost answer) gets the stored decision instead of `already_used`."""
     factory = request.app.state.session_factory
-    answer, alert = gate.check(factory=factory, actor=principal, **body.model_dump())
+    answer, alert = gate.check(
+        factory=factory, actor=principal, presentation_key=idempotency_key, **body.model_dump()
+    )
     if alert is not None:
         background.add_task(alert)
     return GateCheckOut(allowed=answer.allowed, reason=answer.reason, decision_id=answer.decision_id)

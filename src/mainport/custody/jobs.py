@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from mainport.custody import anchor, seals, service
+from mainport.custody import anchor, gate, seals, service
 from mainport.errors import Conflict
 from mainport.recurring import JobContext, ScheduledJob
 from mainport.shipments.models import ContainerEvent
@@ -33,6 +33,12 @@ def _anchor_gate(ctx: JobContext) -> dict[str, Any]:
     if not report.ok:  # a failed run on the operations page, and retried: someone must look
         raise Conflict(f"gate decision anchors do not verify: {'; '.join(report.problems)[:500]}")
     return {"anchored": int(entry.detail["count"]) if entry else 0, "anchors": report.anchors}
+
+
+def _gate_alerts(ctx: JobContext) -> dict[str, Any]:
+    """Fraud alerts of gate refusals whose own task did not raise them (a database fault after the
+    answer, a worker that ended): none is lost."""
+    return {"raised": gate.raise_pending_alerts(session=ctx.session, actor=ctx.actor, now=ctx.now)}
 
 
 def _seal_checks(ctx: JobContext) -> dict[str, Any]:
@@ -64,6 +70,12 @@ SCHEDULED = (
         "custody-anchor-gate",
         "Anchor settled gate decisions into the audit chain and verify every anchor",
         _anchor_gate,
+        every=timedelta(minutes=1),
+    ),
+    ScheduledJob(
+        "custody-gate-alerts",
+        "Raise the fraud alerts of gate refusals that are still without one",
+        _gate_alerts,
         every=timedelta(minutes=1),
     ),
     ScheduledJob(

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mainport.database import Base, utcnow
@@ -126,10 +126,23 @@ class Nomination(Base):
 
 
 class GateDecision(Base):
-    """Every answer the gate API gave: who asked, about what, yes or no, and why."""
+    """Every answer the gate API gave: who asked, about what, yes or no, and why.
+
+    `presentation_key`: the gate's Idempotency-Key, so that a retry of a presentation whose answer was
+    lost gets the stored decision. `alert_id`: the alert a refusal that is a fraud pattern raised; a row
+    that should have one and has none is raised late (`custody.gate.raise_pending_alerts`)."""
 
     __tablename__ = "gate_decision"
-    __table_args__ = (Index("ix_gate_decision_container_at", "container_number", "at"),)
+    __table_args__ = (
+        Index("ix_gate_decision_container_at", "container_number", "at"),
+        Index("uq_gate_decision_presentation", "asked_by", "presentation_key", unique=True),
+        Index(
+            "ix_gate_decision_alert_pending",
+            "at",
+            postgresql_where=text("alert_id IS NULL AND NOT allowed"),
+            sqlite_where=text("alert_id IS NULL AND NOT allowed"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -141,6 +154,8 @@ class GateDecision(Base):
     right_id: Mapped[int | None] = mapped_column(ForeignKey("release_right.id"))
     allowed: Mapped[bool]
     reason: Mapped[str] = mapped_column(String(32))
+    presentation_key: Mapped[str | None] = mapped_column(String(64))
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alert.id"))
 
 
 class RightLookup(Base):

@@ -42,6 +42,8 @@ FRAUD = {
     "customs_hold": ("release.customs_hold", 4),
     "bad_signature": ("release.forged_token", 3),
     "unknown_right": ("release.forged_token", 3),
+    "malformed_token": ("release.forged_token", 3),  # a token no signer made (or one mangled on purpose)
+    "unknown_key": ("release.forged_token", 3),
     "wrong_terminal": ("release.wrong_terminal", 2),
 }
 
@@ -300,12 +302,37 @@ def _judge(
 
 
 def gate_check(
-    *, session: Session, actor: Principal, container_number: str, carrier_id: str, driver_id: str, token: str
+    *,
+    session: Session,
+    actor: Principal,
+    container_number: str,
+    carrier_id: str,
+    driver_id: str,
+    token: str,
+    presentation_key: str | None = None,
 ) -> GateAnswer:
-    """May carrier C with driver D take container X now? Yes uses the right up; every answer is recorded."""
+    """May carrier C with driver D take container X now? Yes uses the right up; every answer is recorded.
+    A retry of a presentation (the same asker and `presentation_key`) gets the stored decision."""
     actor.require("custody:write")
     if not (actor.is_government or (actor.org_kind == OrgKind.terminal and actor.facility_code)):
         raise PermissionDenied("only a terminal (or customs) asks the gate question")
+    if presentation_key is not None:
+        prior = session.scalar(
+            select(GateDecision).where(
+                GateDecision.asked_by == actor.username, GateDecision.presentation_key == presentation_key
+            )
+        )
+        if prior is not None:
+            if (prior.container_number, prior.carrier_id, prior.driver_id) != (
+                container_number,
+                carrier_id[:32],
+                driver_id[:64],
+            ):
+                raise Conflict(
+                    f"Idempotency-Key {presentation_key!r} was already used for another presentation "
+                    f"(decision {prior.id}); send a new key for a new presentation"
+                )
+            return GateAnswer(allowed=prior.allowed, reason=prior.reason, decision_id=prior.id)
     reason, right = _judge(session, actor, container_number, carrier_id, driver_id, token)
     allowed = reason == "ok"
     now = utcnow()
@@ -321,12 +348,13 @@ def gate_check(
         right_id=right.id if right else None,
         allowed=allowed,
         reason=reason,
+        presentation_key=presentation_key,
     )
     session.add(decision)
     session.flush()
     if reason in FRAUD:
         kind, severity = FRAUD[reason]
-        cases.raise_alert(
+        decision.alert_id = cases.raise_alert(
             session=session,
             actor=actor,
             source="release",
@@ -343,7 +371,7 @@ def gate_check(
                 "right_id": right.id if right else None,
             },
             dedup_key=str(right.id) if right else None,
-        )
+        ).id
     # No per-decision audit entry: the audit chain's global lock (held to commit) would serialise every gate
     # in the port. Decisions are append-only rows, anchored into the audit chain in batches (custody.anchor).
     return GateAnswer(allowed=allowed, reason=reason, decision_id=decision.id)

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 
 class PlanIn(BaseModel):
@@ -11,9 +11,10 @@ class PlanIn(BaseModel):
     facility_code: str = Field(min_length=1, max_length=16)
     reason: str = ""
     source: str = "manual"
-    severity: int = Field(default=3, ge=1, le=4)
+    severity: StrictInt = Field(default=3, ge=1, le=4)
     hub: str | None = None
-    declaration_id: int | None = None
+    # a whole JSON number only: `false` is not declaration 0
+    declaration_id: Annotated[StrictInt, Field(ge=1, le=2**63 - 1)] | None = None
     guarded_area: str | None = None
 
 
