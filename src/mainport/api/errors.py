@@ -6,10 +6,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    DisconnectionError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mainport.errors import MainportError, NotAuthenticated
@@ -28,8 +37,11 @@ TITLES = {
     422: "Not valid",
     429: "Too many attempts",
     500: "Something went wrong",
+    503: "Try again in a moment",
 }
 HTTP_CODES = {413: "payload_too_large", 404: "not_found", 405: "method_not_allowed"}
+RETRY_AFTER_S = 2  # what a client is told to wait after a database fault
+UNAVAILABLE = (PoolTimeout, DisconnectionError, OperationalError, InterfaceError, psycopg.OperationalError)
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -108,6 +120,36 @@ def install_error_handlers(app: FastAPI) -> None:
         # A reference to a record that does not exist, or a second record where one is allowed.
         reason = str(exc.orig).splitlines()[0] if exc.orig else "refused by a database constraint"
         return error_response(request, 409, "conflict", f"the request conflicts with stored data: {reason}")
+
+    # The database went away, is busy (a deadlock, a lock timeout, SQLite busy), is not usable (disk full)
+    # or handed out a connection that died: not the request's fault, and the next attempt may well succeed
+    # (the pool reconnects; the server needs no restart). 503 in the error shape with Retry-After. Errors
+    # the driver raises itself (a COPY) are read the same way.
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(PoolTimeout)
+    @app.exception_handler(DisconnectionError)
+    @app.exception_handler(psycopg.Error)
+    async def _database(request: Request, exc: Exception) -> Response:
+        from mainport.database.core import is_transient
+
+        orig = getattr(exc, "orig", None) or exc
+        unavailable = is_transient(exc) or isinstance(exc, UNAVAILABLE)
+        log.warning(
+            "database fault" if unavailable else "database error",
+            path=request.url.path,
+            error=f"{type(orig).__name__}: {str(orig)[:300]}",
+        )
+        if not unavailable:
+            return error_response(
+                request, 500, "internal_error", "the server failed on this request; it has been logged"
+            )
+        return error_response(
+            request,
+            503,
+            "database_unavailable",
+            f"the database is not answering or is busy; retry in {RETRY_AFTER_S} s",
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
