@@ -21,7 +21,6 @@ from mainport.audit import service as audit
 from mainport.cases import service as cases
 from mainport.cases.models import Alert
 from mainport.config import Settings, get_settings
-from mainport.database import utcnow
 from mainport.errors import NotFound, ValidationFailed
 from mainport.identity.principal import Principal
 from mainport.imaging import sites
@@ -34,7 +33,7 @@ from mainport.imaging.models import DeclaredCheck, ScanComparison
 from mainport.imaging.overlay import render_overlay
 from mainport.imaging.preview import png_bytes, preview_array
 from mainport.imaging.store import ImageStore, image_store
-from mainport.ingest.models import IngestRun, QuarantinedRecord
+from mainport.ingest import quarantine, runs
 from mainport.ingest.records import RAW_LIMIT, Problem, Reconciliation
 from mainport.reference.hs import commodity_group
 from mainport.shipments.models import Declaration, Scan
@@ -123,25 +122,18 @@ def _quarantine(
     size = path.stat().st_size if path.exists() else 0
     folder = quarantine_scan(path, reason, settings.data_dir / "quarantine" / "scans")
     raw = json.dumps({"file": path.name, "bytes": size, "quarantined_to": str(folder), "sidecar": sidecar})
-    record = QuarantinedRecord(
-        kind="scan",
-        source=source[:300],
-        locator=path.name[:64],
-        raw=raw[:RAW_LIMIT],
-        raw_size=size,
-        reason=reason,
+    record_id = quarantine.keep_one(
+        session=session, kind="scan", source=source, locator=path.name, raw=raw, raw_size=size, reason=reason
     )
-    session.add(record)
-    session.flush()
     audit.record(
         session=session,
         actor=actor,
         action="scan.quarantine",
         entity_type="quarantined_record",
-        entity_id=str(record.id),
+        entity_id=str(record_id),
         detail={"file": path.name, "reason": reason, "folder": str(folder)},
     )
-    return record.id
+    return record_id
 
 
 def _safe(text: str) -> str:
@@ -265,30 +257,19 @@ def record_run(*, session: Session, actor: Principal, result: ScanIngest) -> int
     recon = result.recon
     recon.check()
     summary = result.summary()
-    summary["problems"] = summary["problems"][:50]
-    run = IngestRun(
-        kind="scan",
-        source=recon.source[:300],
-        actor=actor.username,
-        finished_at=utcnow(),
-        received=recon.received,
-        stored=recon.stored,
-        duplicates=recon.duplicates,
-        quarantined=recon.quarantined,
-        summary=summary,
+    run_id = runs.record_finished(
+        session=session, kind="scan", source=recon.source, actor=actor.username, recon=recon, summary=summary
     )
-    session.add(run)
-    session.flush()
-    recon.run_id = run.id
+    recon.run_id = run_id
     audit.record(
         session=session,
         actor=actor,
         action="ingest.scan",
         entity_type="ingest_run",
-        entity_id=str(run.id),
+        entity_id=str(run_id),
         detail={k: summary[k] for k in ("received", "stored", "duplicates", "quarantined")},
     )
-    return run.id
+    return run_id
 
 
 # ----------------------------------------------------------------------------------------- comparison

@@ -17,6 +17,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -163,11 +164,12 @@ def _insert_new(session: Session, rows: list[dict[str, object]]) -> dict[str, in
     return ids
 
 
-def open_counts(session: Session) -> dict[str, int]:
-    """Open quarantined records per kind (for overviews; the caller checks who may see them)."""
+def open_counts(session: Session, *where: Any) -> dict[str, int]:
+    """Open quarantined records per kind (for overviews): the caller checks who may see them and narrows
+    the count with `where` (need-to-know)."""
     q = (
         select(QuarantinedRecord.kind, func.count())
-        .where(QuarantinedRecord.status == "open")
+        .where(QuarantinedRecord.status == "open", *where)
         .group_by(QuarantinedRecord.kind)
     )
     return {kind: int(n) for kind, n in session.execute(q)}

@@ -83,6 +83,39 @@ def fail_run(*, session: Session, run_id: int, error: str) -> None:
     session.flush()
 
 
+def record_finished(
+    *,
+    session: Session,
+    kind: str,
+    source: str,
+    actor: str,
+    recon: Reconciliation,
+    summary: dict[str, Any] | None = None,
+) -> int:
+    """A run that another domain's job ran and reconciled itself (scan folders): one finished row, with
+    `summary` (default: the reconciliation's) kept beside the counts."""
+    recon.check()
+    summary = dict(summary if summary is not None else recon.summary())
+    summary["problems"] = summary.get("problems", [])[:50]
+    run = IngestRun(
+        kind=kind,
+        source=quarantine.storable(source, 300),
+        actor=actor[:64],
+        status="finished",
+        finished_at=utcnow(),
+        batches=1,
+        received=recon.received,
+        stored=recon.stored,
+        duplicates=recon.duplicates,
+        quarantined=recon.quarantined,
+        not_kept=recon.not_kept,
+        summary=summary,
+    )
+    session.add(run)
+    session.flush()
+    return run.id
+
+
 def unfinished_before(*, session: Session, kind: str, source: str, run_id: int) -> list[IngestRun]:
     """Earlier runs of the same source still marked running: killed, or running now beside this one."""
     return list(

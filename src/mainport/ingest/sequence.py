@@ -20,7 +20,7 @@ from mainport.shipments.models import ContainerEvent
 MAX_EQUIPMENT = 300_000  # forget and reload from the database beyond this, to keep memory bounded
 
 CE = ContainerEvent.__table__
-_SQLITE_CHUNK = 30_000  # under SQLite's default limit of 32,766 bound parameters
+SQLITE_CHUNK = 30_000  # plain driver SQL on SQLite: under its default limit of 32,766 bound parameters
 # The latest ACT event of each equipment asked for (ties on time: all of them; _see_equipment keeps one).
 _LATEST = """
 SELECT e.equipment_reference, e.event_datetime, e.type_code, e.unlocode
@@ -74,8 +74,8 @@ class SequenceState:
             for ref, at, code, loc in result:
                 self._see_equipment(ref, _utc(at), code, loc)
             return
-        for i in range(0, len(refs), _SQLITE_CHUNK):
-            chunk = tuple(refs[i : i + _SQLITE_CHUNK])
+        for i in range(0, len(refs), SQLITE_CHUNK):
+            chunk = tuple(refs[i : i + SQLITE_CHUNK])
             result = conn.exec_driver_sql(_LATEST.format(match=f"IN ({','.join('?' * len(chunk))})"), chunk)
             for ref, at, code, loc in result:
                 self._see_equipment(ref, _utc(at), code, loc)

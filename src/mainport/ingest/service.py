@@ -41,7 +41,7 @@ from mainport.ingest.prepare import (
 )
 from mainport.ingest.quarantine import Budget
 from mainport.ingest.records import RAW_LIMIT, Problem, RawRecord, Reconciliation
-from mainport.ingest.sequence import MAX_EQUIPMENT, SequenceState
+from mainport.ingest.sequence import MAX_EQUIPMENT, SQLITE_CHUNK, SequenceState
 from mainport.ingest.writes import Written, write_guarded
 from mainport.shipments.models import Container, ContainerEvent, Declaration, Party
 
@@ -221,7 +221,7 @@ def _existing_event_ids(session: Session, ids: list[str]) -> set[str]:
         result = conn.exec_driver_sql("SELECT event_id FROM container_event WHERE event_id = ANY(%s)", (ids,))
         return {r[0] for r in result}
     found: set[str] = set()
-    for chunk in chunks(ids, _SQLITE_IN_CHUNK):
+    for chunk in chunks(ids, SQLITE_CHUNK):
         marks = ",".join("?" * len(chunk))
         result = conn.exec_driver_sql(
             f"SELECT event_id FROM container_event WHERE event_id IN ({marks})", tuple(chunk)
@@ -230,7 +230,6 @@ def _existing_event_ids(session: Session, ids: list[str]) -> set[str]:
     return found
 
 
-_SQLITE_IN_CHUNK = 30_000  # under SQLite's default limit of 32,766 bound parameters
 _COLUMNS = ", ".join(EVENT_COLUMNS)
 _STAGE = "container_event_stage"
 

@@ -14,11 +14,11 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from mainport.audit import service as audit
+from mainport.database import chunks
 from mainport.errors import ValidationFailed
 from mainport.identity.principal import Principal
 from mainport.insider.models import StaffLookup
 
-_IN_CHUNK = 2000
 COLUMNS = (
     "key",
     "at",
@@ -48,10 +48,8 @@ def record_lookups(
     actor.require("insider:write")
     keys = [r["key"] for r in rows]
     existing: set[str] = set()
-    for i in range(0, len(keys), _IN_CHUNK):
-        existing.update(
-            session.scalars(select(StaffLookup.key).where(StaffLookup.key.in_(keys[i : i + _IN_CHUNK])))
-        )
+    for chunk in chunks(keys):
+        existing.update(session.scalars(select(StaffLookup.key).where(StaffLookup.key.in_(chunk))))
     new = []
     for r in rows:
         if r["key"] in existing:

@@ -15,7 +15,7 @@ from mainport.audit.service import record
 from mainport.cases.models import Alert, Case
 from mainport.errors import ValidationFailed
 from mainport.identity.principal import Principal, system_principal
-from mainport.ingest.models import QuarantinedRecord
+from mainport.ingest import quarantine
 from mainport.monitoring import figures, indicators, waterbed, weekly
 from mainport.monitoring.models import Measure, PublicSeizureFigure, WaterbedSignal
 from mainport.monitoring.public import packaged_text, read_public_series
@@ -334,27 +334,16 @@ def load_public_series(
             for k, v in values.items():
                 setattr(current, k, v)
             updated += 1
-    for bad in rejected:
-        raw = bad.raw[:MAX_QUARANTINE_RAW]
-        known = session.scalar(
-            select(QuarantinedRecord.id).where(
-                QuarantinedRecord.kind == QUARANTINE_KIND,
-                QuarantinedRecord.source == source,
-                QuarantinedRecord.raw == raw,
-                QuarantinedRecord.status == "open",
-            )
+    for bad in rejected:  # kept once however often the series is loaded (ingest's quarantine is idempotent)
+        quarantine.keep_one(
+            session=session,
+            kind=QUARANTINE_KIND,
+            source=source,
+            locator=f"line {bad.line}",
+            raw=bad.raw[:MAX_QUARANTINE_RAW],
+            raw_size=len(bad.raw),
+            reason=bad.reason,
         )
-        if known is None:
-            session.add(
-                QuarantinedRecord(
-                    kind=QUARANTINE_KIND,
-                    source=source,
-                    locator=f"line {bad.line}",
-                    raw=raw,
-                    raw_size=len(bad.raw),
-                    reason=bad.reason,
-                )
-            )
     result = LoadResult(len(rows) + len(rejected), stored, updated, len(rejected))
     session.flush()
     record(

@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mainport.custody.seals import normalise
+from mainport.database import chunks
 from mainport.insider.models import StaffLookup
 from mainport.monitoring import indicators
 from mainport.shipments.models import ContainerEvent, Declaration, Party
@@ -30,7 +31,6 @@ from mainport.shipments.models import ContainerEvent, Declaration, Party
 # A box's declaration is filed before it is loaded; the one matched to a discharge is the newest filed at most
 # this long before it (voyages from South America take 2-5 weeks).
 DECLARATION_LOOKBACK = timedelta(days=120)
-_IN_CHUNK = 2000
 
 Row = dict[str, Any]
 
@@ -100,12 +100,12 @@ def seal_change_rows(session: Session, lo: datetime, hi: datetime, hubs: list[st
     ).all()
     containers = sorted({str(e.equipment_reference) for e in events})
     declared: dict[str, list[tuple[datetime, int, list[str]]]] = defaultdict(list)
-    for i in range(0, len(containers), _IN_CHUNK):
+    for chunk in chunks(containers):
         for number, filed, decl_id, seals in session.execute(
             select(
                 Declaration.container_number, Declaration.filed_at, Declaration.id, Declaration.seal_numbers
             ).where(
-                Declaration.container_number.in_(containers[i : i + _IN_CHUNK]),
+                Declaration.container_number.in_(chunk),
                 Declaration.filed_at >= lo - DECLARATION_LOOKBACK,
                 Declaration.filed_at < hi,
             )

@@ -11,14 +11,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from mainport.audit import service as audit
+from mainport.database import chunks
 from mainport.errors import NotFound
 from mainport.identity import policy
 from mainport.identity.principal import Principal
-from mainport.ingest.models import QuarantinedRecord
+from mainport.ingest import quarantine
 from mainport.shipments.models import Container, ContainerEvent, Declaration, Inspection, Seizure
 
 
@@ -53,13 +54,7 @@ def overview(*, session: Session, actor: Principal) -> dict[str, Any]:
     add(session.execute(cont_q), "containers")
     quarantined = None
     if actor.can("quarantine:read"):
-        quarantined = dict(
-            session.execute(
-                select(QuarantinedRecord.kind, func.count())
-                .where(QuarantinedRecord.status == "open", policy.quarantine(session, actor))
-                .group_by(QuarantinedRecord.kind)
-            ).all()
-        )
+        quarantined = quarantine.open_counts(session, policy.quarantine(session, actor))
     return {
         "hubs": [HubCounts(hub=h, **v) for h, v in sorted(hubs.items())],
         "quarantined": quarantined,
@@ -178,7 +173,10 @@ def container_journey(*, session: Session, actor: Principal, number: str) -> Jou
 
 # --- inspections and seizures from feeds (ingest) ----------------------------------------------------------
 
-_IN_CHUNK = 2000
+# Writers of inspections and seizures on PostgreSQL hold this transaction lock from the look-up of what is
+# stored to the insert: the tables have no unique key (the same record is recognised by its fields), so two
+# feeds of overlapping records at once would otherwise both insert them. SQLite writers are serial.
+OUTCOME_WRITERS_LOCK = 724203
 
 
 def _inspection_key(r: Any) -> tuple[Any, ...]:
@@ -211,11 +209,12 @@ def _store_new(
 ) -> tuple[int, int]:
     """Insert the rows whose `key` is neither stored (looked up by `time_column`, in chunks) nor repeated in
     `rows`; one audit entry for the batch. Returns (stored, duplicates)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": OUTCOME_WRITERS_LOCK})
     existing: set[tuple[Any, ...]] = set()
     times = sorted({r[time_column] for r in rows})
     columns = [getattr(model, c) for c in key_columns]
-    for i in range(0, len(times), _IN_CHUNK):
-        chunk = times[i : i + _IN_CHUNK]
+    for chunk in chunks(times):
         for found in session.execute(select(*columns).where(getattr(model, time_column).in_(chunk))):
             existing.add(key(found._mapping))
     new = []
@@ -308,7 +307,7 @@ def _found_inspections(session: Session, rows: Sequence[Mapping[str, Any]]) -> d
     """(hub, time, declaration id) and (hub, time, container) -> id of a stored 'found' inspection."""
     out: dict[tuple[Any, ...], int] = {}
     times = sorted({r["seized_at"] for r in rows})
-    for i in range(0, len(times), _IN_CHUNK):
+    for chunk in chunks(times):
         for id_, hub, at, decl_id, number in session.execute(
             select(
                 Inspection.id,
@@ -317,7 +316,7 @@ def _found_inspections(session: Session, rows: Sequence[Mapping[str, Any]]) -> d
                 Inspection.declaration_id,
                 Inspection.container_number,
             )
-            .where(Inspection.inspected_at.in_(times[i : i + _IN_CHUNK]), Inspection.result == "found")
+            .where(Inspection.inspected_at.in_(chunk), Inspection.result == "found")
             .order_by(Inspection.id)
         ):
             if decl_id is not None:
