@@ -8,9 +8,9 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from mainport.audit.models import AuditEntry
 from mainport.config import Settings
 from mainport.database import utcnow
-from mainport.audit.models import AuditEntry
 from mainport.errors import Conflict, NotAuthenticated, PermissionDenied, TooManyRequests, ValidationFailed
 from mainport.identity import service, sessions, throttle
 from mainport.identity.models import OrgKind, Role
