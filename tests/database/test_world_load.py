@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from mainport.cli import app
@@ -38,7 +38,7 @@ def test_a_five_hub_world_loads_reconciles_and_verifies(configured_db: FreshData
         assert quarantined == 0, line
         assert received > 0, line
     with session_scope(get_session_factory()) as s:
-        hubs = set(s.scalars(select(distinct(Declaration.hub))))
+        hubs = set(s.scalars(select(Declaration.hub).distinct()))
     assert set(NODES) <= hubs, hubs
     r = runner.invoke(app, ["audit", "verify"])
     assert r.exit_code == 0 and "audit log intact" in r.output
