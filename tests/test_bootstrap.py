@@ -157,6 +157,10 @@ def test_first_start_loads_a_world_ending_today_and_uses_the_product(
 ) -> None:
     from mainport.identity.models import User
 
+    # Files an earlier first start left (another date range, a database since deleted) are not loaded.
+    stale = tmp_path / "var" / "sample-world" / "declarations" / "declarations-2000-01-03.jsonl"
+    stale.parent.mkdir(parents=True)
+    stale.write_text('{"reference": "stale"}\n')
     _WATCH.opened.clear()
     _WATCH.active = True
     try:

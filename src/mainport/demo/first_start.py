@@ -11,6 +11,7 @@ the world has dropped the later account of the loads the ordered inspections fou
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import time
@@ -88,6 +89,8 @@ def run_first_start(
         cpu[name] = round(time.process_time() - c, 2)
         t, c = time.perf_counter(), time.process_time()
 
+    if out.exists():  # an earlier first start's files (another date range) must not be loaded with these
+        shutil.rmtree(out)
     summary = generate_world(world_config(plan, tl), out)
     counts = summary["counts"]
     log(
