@@ -3,27 +3,60 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from mainport import flows
 from mainport.api.deps import CurrentUser, SessionDep
-from mainport.cases import service
+from mainport.cases import search, service
 from mainport.custody import service as custody
 from mainport.errors import NotFound
+from mainport.reference.nodes import NODES
 from mainport.shipments import service as shipments
+from mainport.web.listing import CSV_LIMIT, csv_response, parse_sort
+from mainport.web.listing import Query as ListQuery
 from mainport.web.templating import add_nav, add_template_dir, render
 
 router = APIRouter(include_in_schema=False)
 add_template_dir(Path(__file__).parent / "templates")
-add_nav("Alerts", "/alerts", "intel:read")
+add_nav("Alerts", "/alerts", "intel:read", "Today")
+add_nav("Cases", "/cases", "intel:read", "Today")
 PAGE_SIZE = 50
 
 
 def _back(path: str) -> Response:
     return RedirectResponse(path, status_code=303)
+
+
+ALERT_CSV = (
+    "id",
+    "severity",
+    "source",
+    "kind",
+    "container",
+    "hub",
+    "title",
+    "occurrences",
+    "status",
+    "case",
+    "raised_at",
+)
+CASE_CSV = (
+    "id",
+    "title",
+    "container",
+    "hub",
+    "status",
+    "severity",
+    "assignee",
+    "outcome",
+    "kg_seized",
+    "opened_by",
+    "opened_at",
+    "closed_at",
+)
 
 
 @router.get("/alerts")
@@ -36,33 +69,125 @@ def alerts_page(
     hub: Annotated[str | None, Query(max_length=32)] = None,
     container: Annotated[str | None, Query(max_length=11)] = None,
     min_severity: Annotated[int | None, Query(ge=1, le=4)] = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    sort: Annotated[str | None, Query(max_length=32)] = None,
+    format: Annotated[str, Query(pattern="^(html|csv)$")] = "html",
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
-    filters: dict[str, Any] = dict(
+    f = search.AlertFilter(
         status=None if status == "all" else status,
         source=source or None,
         hub=hub or None,
-        container_number=container or None,
+        container=container or None,
         min_severity=min_severity,
+        q=q or None,
     )
-    rows = service.list_alerts(session=session, actor=principal, limit=PAGE_SIZE, offset=offset, **filters)
-    total = service.count_alerts(session=session, actor=principal, **filters)
+    order = parse_sort(sort, list(search.ALERT_SORTS), "-severity")
+    if format == "csv":
+        rows, _ = search.search_alerts(session=session, actor=principal, f=f, sort=order, limit=CSV_LIMIT)
+        return csv_response(
+            "alerts",
+            ALERT_CSV,
+            (
+                (
+                    a.id,
+                    a.severity,
+                    a.source,
+                    a.kind,
+                    a.container_number,
+                    a.hub,
+                    a.title,
+                    a.occurrences,
+                    a.status,
+                    a.case_id,
+                    a.raised_at,
+                )
+                for a in rows
+            ),
+        )
+    rows, total = search.search_alerts(
+        session=session, actor=principal, f=f, sort=order, limit=PAGE_SIZE, offset=offset
+    )
     cases = service.list_cases(session=session, actor=principal, status="open", limit=200)
+    params = {
+        "status": status,
+        "source": source,
+        "hub": hub,
+        "container": container,
+        "min_severity": min_severity,
+        "q": q,
+    }
     ctx = {
         "rows": rows,
         "total": total,
         "cases": cases,
         "offset": offset,
         "size": PAGE_SIZE,
-        "f": {
-            "status": status,
-            "source": source or "",
-            "hub": hub or "",
-            "container": container or "",
-            "min_severity": min_severity or "",
-        },
+        "query": ListQuery("/alerts", params, order),
+        "f": {k: v or "" for k, v in params.items()},
     }
     return render(request, "cases/alerts.html", ctx, principal=principal)
+
+
+@router.get("/cases")
+def cases_page(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentUser,
+    status: Annotated[str, Query(max_length=16)] = "open",
+    hub: Annotated[str | None, Query(max_length=32)] = None,
+    assignee: Annotated[str | None, Query(max_length=64)] = None,
+    container: Annotated[str | None, Query(max_length=11)] = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    sort: Annotated[str | None, Query(max_length=32)] = None,
+    format: Annotated[str, Query(pattern="^(html|csv)$")] = "html",
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    f = search.CaseFilter(
+        status=None if status == "all" else status,
+        hub=hub or None,
+        assignee=assignee or None,
+        container=container or None,
+        q=q or None,
+    )
+    order = parse_sort(sort, list(search.CASE_SORTS), "-opened_at")
+    if format == "csv":
+        rows, _ = search.search_cases(session=session, actor=principal, f=f, sort=order, limit=CSV_LIMIT)
+        return csv_response(
+            "cases",
+            CASE_CSV,
+            (
+                (
+                    c.id,
+                    c.title,
+                    c.container_number,
+                    c.hub,
+                    c.status,
+                    c.severity,
+                    c.assignee,
+                    c.outcome,
+                    c.kg_seized,
+                    c.opened_by,
+                    c.opened_at,
+                    c.closed_at,
+                )
+                for c in rows
+            ),
+        )
+    rows, total = search.search_cases(
+        session=session, actor=principal, f=f, sort=order, limit=PAGE_SIZE, offset=offset
+    )
+    params = {"status": status, "hub": hub, "assignee": assignee, "container": container, "q": q}
+    ctx = {
+        "rows": rows,
+        "total": total,
+        "offset": offset,
+        "size": PAGE_SIZE,
+        "query": ListQuery("/cases", params, order),
+        "f": {k: v or "" for k, v in params.items()},
+        "hubs": list(NODES),
+    }
+    return render(request, "cases/cases.html", ctx, principal=principal)
 
 
 @router.post("/alerts/{alert_id}/triage")

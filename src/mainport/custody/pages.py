@@ -9,11 +9,19 @@ from fastapi.responses import RedirectResponse, Response
 
 from mainport.api.deps import CurrentUser, SessionDep
 from mainport.custody import service
+from mainport.identity.models import OrgKind
 from mainport.web.templating import add_nav, add_template_dir, render
 
 router = APIRouter(include_in_schema=False)
 add_template_dir(Path(__file__).parent / "templates")
-add_nav("Guarded area", "/custody/board", "custody:read")
+# A terminal opens its own board; government analysts and officers the national list (service.board rules).
+add_nav(
+    "Guarded area",
+    "/custody/board",
+    "custody:read",
+    "Control",
+    when=lambda p: p.can("intel:read") or (p.org_kind == OrgKind.terminal and bool(p.facility_code)),
+)
 
 
 @router.get("/custody/board")

@@ -14,7 +14,7 @@ from mainport.web.templating import add_nav, add_template_dir, render
 
 router = APIRouter(include_in_schema=False)
 add_template_dir(Path(__file__).parent / "templates")
-add_nav("Monitoring", "/monitoring", "monitoring:read")
+add_nav("Monitoring", "/monitoring", "monitoring:read", "Monitoring")
 STATIC = Path(__file__).parent / "static"
 
 

@@ -15,7 +15,7 @@ from mainport.web.templating import add_nav, add_template_dir, render
 
 router = APIRouter(include_in_schema=False)
 add_template_dir(Path(__file__).parent / "templates")
-add_nav("Operations", "/operations", "operations:read")
+add_nav("Operations", "/operations", "operations:read", "Admin")
 
 
 @router.get("/operations")

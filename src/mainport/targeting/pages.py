@@ -19,8 +19,8 @@ from mainport.web.templating import add_nav, add_template_dir, render
 
 router = APIRouter(include_in_schema=False)
 add_template_dir(Path(__file__).parent / "templates")
-add_nav("Targeting", "/targeting/rotterdam", "intel:read")
-add_nav("Intelligence", "/targeting/intel", "intel:read")
+add_nav("Selection", "/targeting", "intel:read", "Today")
+add_nav("Intelligence", "/targeting/intel", "intel:read", "Intelligence")
 
 
 def _moment(value: str, what: str) -> datetime | None:
@@ -183,6 +183,14 @@ def record_outcome(
         notes=notes,
     )
     return RedirectResponse(f"/targeting/declarations/{declaration_id}?saved=1", status_code=303)
+
+
+@router.get("/targeting")
+def my_hub(principal: CurrentUser) -> Response:
+    # The analyst's own hub first; the hub page switches hubs and days.
+    principal.require("intel:read")
+    hub = principal.node_code if principal.node_code in NODES else next(iter(NODES))
+    return RedirectResponse(f"/targeting/{hub}", status_code=303)
 
 
 @router.get("/targeting/{hub}")

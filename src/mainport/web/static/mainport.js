@@ -12,4 +12,17 @@
     const question = form.getAttribute("data-confirm");
     if (question && !window.confirm(question)) ev.preventDefault();
   });
+  // Times come from the server in UTC (<time datetime="...">); show them in the user's own time zone.
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const fmt = new Intl.DateTimeFormat("en-CA", {
+    year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+    hour12: false, timeZone: zone, timeZoneName: "short",
+  });
+  document.querySelectorAll("time[datetime]").forEach((el) => {
+    const t = new Date(el.getAttribute("datetime"));
+    if (Number.isNaN(t.getTime())) return;
+    el.setAttribute("title", el.textContent || "");
+    el.textContent = fmt.format(t).replace(",", "");
+    el.setAttribute("data-zone", zone);
+  });
 })();
