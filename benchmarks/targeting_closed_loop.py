@@ -60,10 +60,13 @@ HISTORY_COLUMNS = (
     "filed_at",
     "consignee_id",
     "consignor_id",
+    "declarant_id",
     "carrier",
     "vessel_imo",
     "hs_code",
     "place_of_loading",
+    "gross_mass_kg",
+    "packages",
 )
 
 

@@ -14,6 +14,7 @@ RENAME = {
     "consignor_eori": "consignor_id",
     "consignee_eori": "consignee_id",
     "notify_eori": "notify_id",
+    "declarant_eori": "declarant_id",
 }
 ROLES = ("consignor", "consignee", "notify")
 
