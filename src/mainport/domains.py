@@ -18,7 +18,6 @@ DOMAINS: tuple[str, ...] = (
     "targeting",
     "monitoring",
     "insider",
-    "screening",
     "sharing",
     "operations",
     "world",

@@ -30,8 +30,6 @@ COLUMNS = (
     "container_number",
     "kind",
     "object",
-    "device",
-    "place",
 )
 
 

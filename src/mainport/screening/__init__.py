@@ -1,1 +1,0 @@
-"""People: screening of high-risk roles (port VOG, VGB, ISPS), port bans, their consequences at the gate."""
