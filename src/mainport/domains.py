@@ -18,6 +18,7 @@ DOMAINS: tuple[str, ...] = (
     "targeting",
     "monitoring",
     "insider",
+    "screening",
     "sharing",
     "operations",
     "world",

@@ -92,7 +92,11 @@ WITH prior AS (
 ), r AS (
     SELECT id, container_number, facility_code, status, not_before, expires_at, carrier_id, driver_id,
            EXISTS (SELECT 1 FROM custody_plan p
-                   WHERE p.container_number = :container AND p.state = ANY(:hold)) AS held
+                   WHERE p.container_number = :container AND p.state = ANY(:hold)) AS held,
+           (SELECT s.reason FROM access_suspension s
+            WHERE s.subject = CAST(:driver AS varchar) AND s.lifted_at IS NULL AND s.since <= :now
+              AND (s.until IS NULL OR s.until > :now)
+            ORDER BY CASE WHEN s.reason = 'port_ban' THEN 0 ELSE 1 END LIMIT 1) AS suspended
     FROM release_right WHERE token_id = :jti AND NOT EXISTS (SELECT 1 FROM prior) FOR UPDATE
 ), v AS (
     SELECT r.id, CASE
@@ -105,6 +109,7 @@ WITH prior AS (
         WHEN :now > r.expires_at THEN 'expired'
         WHEN NOT :claim_carrier_ok OR r.carrier_id IS DISTINCT FROM :carrier THEN 'carrier_mismatch'
         WHEN NOT :claim_driver_ok OR r.driver_id IS DISTINCT FROM :driver THEN 'driver_mismatch'
+        WHEN r.suspended IS NOT NULL THEN r.suspended
         WHEN r.held THEN 'customs_hold'
         ELSE 'ok' END AS reason
     FROM r

@@ -191,3 +191,22 @@ class SealTelemetry(Base):
     source: Mapped[str] = mapped_column(String(200))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AccessSuspension(Base):
+    """Someone the gate must refuse (a driver or pass id), and why: a lapsed screening or a port ban.
+
+    Written by the screening domain (`custody.suspensions`); read by every gate check, so a change takes effect
+    on the next presentation. In force while `since <= now < until` (no `until`: open-ended) and not lifted."""
+
+    __tablename__ = "access_suspension"
+    __table_args__ = (Index("ix_access_suspension_subject", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64))  # the driver id named in release rights / the pass id
+    reason: Mapped[str] = mapped_column(String(32))  # screening_lapsed | port_ban
+    ref: Mapped[str] = mapped_column(String(64))  # what caused it, e.g. "ban:12" or "person:7"
+    since: Mapped[datetime]
+    until: Mapped[datetime | None]
+    lifted_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

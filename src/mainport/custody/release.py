@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, lazyload
 
 from mainport.audit import service as audit
 from mainport.cases import service as cases
-from mainport.custody import keys, tokens
+from mainport.custody import keys, suspensions, tokens
 from mainport.custody.models import CustodyPlan, GateDecision, Nomination, ReleaseRight, RightLookup
 from mainport.custody.steps import HOLD_STATES
 from mainport.database import utcnow
@@ -45,6 +45,9 @@ FRAUD = {
     "malformed_token": ("release.forged_token", 3),  # a token no signer made (or one mangled on purpose)
     "unknown_key": ("release.forged_token", 3),
     "wrong_terminal": ("release.wrong_terminal", 2),
+    # The driver is suspended by the screening register (custody.suspensions): a banned person at the gate.
+    "port_ban": ("screening.banned_seen", 4),
+    "screening_lapsed": ("screening.lapsed_presented", 2),
 }
 
 
@@ -139,6 +142,9 @@ def nominate(
         right.carrier_id = nominee
         right.holder_org = nominee
     else:
+        suspended = suspensions.active_reason(session, nominee)
+        if suspended is not None:
+            raise Conflict(f"driver {nominee} is suspended ({suspended}); nominate another driver")
         right.driver_id = nominee
     right.holder_kind = next_kind
     right.nominations.append(
@@ -296,6 +302,9 @@ def _judge(
         return "carrier_mismatch", right
     if driver_id != right.driver_id or driver_id != claims.driver:
         return "driver_mismatch", right
+    suspended = suspensions.active_reason(session, driver_id, now)
+    if suspended is not None:
+        return suspended, right
     if under_hold:
         return "customs_hold", right
     return "ok", right

@@ -263,6 +263,28 @@ def may_issue_release(session: Session, actor: Principal, container_number: str)
     return found is not None
 
 
+# -- people (screening register, insider ranking) ---------------------------------------------------------
+
+
+def people(actor: Principal, employer: Any, hub: Any) -> ColumnElement[bool]:
+    """SQL condition on people (their employer's organisation code and hub columns): police and the system
+    see every person; a port authority, airport or flower auction the staff in its hub; a terminal (or anyone
+    else) only its own staff."""
+    if actor.is_system or actor.org_kind in (OrgKind.police, OrgKind.border_police):
+        return true()
+    if actor.org_kind in HUB_BOUND:
+        return hub == actor.node_code if actor.node_code else false()
+    return employer == actor.org_code
+
+
+def may_see_person(actor: Principal, employer: str, hub: str | None) -> bool:
+    if actor.is_system or actor.org_kind in (OrgKind.police, OrgKind.border_police):
+        return True
+    if actor.org_kind in HUB_BOUND:
+        return bool(actor.node_code) and hub == actor.node_code
+    return employer == actor.org_code
+
+
 # -- quarantine ---------------------------------------------------------------------------------------------
 
 

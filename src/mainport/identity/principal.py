@@ -18,6 +18,12 @@ GOVERNMENT = frozenset(
     }
 )
 
+POLICE = frozenset({OrgKind.police, OrgKind.border_police})
+# Police and the organisations with a port / facility security officer (ISPS PFSO, the airport's security).
+PEOPLE_ORGS = POLICE | frozenset(
+    {OrgKind.port_authority, OrgKind.terminal, OrgKind.airport, OrgKind.flower_auction}
+)
+
 # permission -> (organisation kinds allowed, roles allowed); None means any.
 PERMISSIONS: dict[str, tuple[frozenset[OrgKind] | None, frozenset[Role]]] = {
     "declarations:read": (GOVERNMENT, frozenset(Role)),
@@ -44,6 +50,12 @@ PERMISSIONS: dict[str, tuple[frozenset[OrgKind] | None, frozenset[Role]]] = {
     "custody:write": (None, frozenset({Role.admin, Role.analyst, Role.officer})),
     # Staff look-ups of container data (access logs): who looked up what is insider intelligence.
     "insider:read": (GOVERNMENT, frozenset({Role.admin, Role.analyst})),
+    # People (screening register, insider ranking): police and the security officers of ports and terminals
+    # only (purpose-bound); which people each sees is `policy.people`. Names need an approved reveal.
+    "screening:read": (PEOPLE_ORGS, frozenset({Role.admin, Role.officer})),
+    "screening:write": (PEOPLE_ORGS, frozenset({Role.admin, Role.officer})),
+    "screening:reveal": (POLICE, frozenset({Role.admin, Role.officer})),
+    "screening:approve": (POLICE, frozenset({Role.admin})),
     # The platform's recurring jobs: seen and started by the administrators of government partners.
     "operations:read": (GOVERNMENT, frozenset({Role.admin})),
     "operations:run": (GOVERNMENT, frozenset({Role.admin})),

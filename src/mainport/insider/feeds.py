@@ -21,7 +21,8 @@ CONTAINER_LOOKUPS = ("status", "position", "release_code")  # look-ups of one co
 
 
 def access(d: dict[str, Any], *, now: datetime) -> dict[str, Any]:
-    """A staff look-up: at, user, org, hub, unlocode, facility, container_number, kind, object."""
+    """A staff look-up: at, user, org, hub, unlocode, facility, container_number, kind, object, and
+    optionally device and place (where the look-up came from; not part of its identity)."""
     at = checks.moment(d, "at", now)
     user = checks.required_text(d, "user", 64)
     org = checks.required_text(d, "org", 32)
@@ -31,6 +32,8 @@ def access(d: dict[str, Any], *, now: datetime) -> dict[str, Any]:
     facility = checks.text(d, "facility", 16)
     container = checks.container(d, "container_number", required=kind in CONTAINER_LOOKUPS)
     obj = checks.text(d, "object", 100)
+    device = checks.text(d, "device", 64)
+    place = checks.text(d, "place", 64)
     return {
         "key": checks.digest(at.isoformat(), user, org, hub, kind, container, obj, unlocode, facility),
         "at": at,
@@ -42,6 +45,8 @@ def access(d: dict[str, Any], *, now: datetime) -> dict[str, Any]:
         "container_number": container,
         "kind": kind,
         "object": obj,
+        "device": device,
+        "place": place,
     }
 
 

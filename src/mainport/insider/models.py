@@ -35,6 +35,9 @@ class StaffLookup(Base):
     container_number: Mapped[str | None] = mapped_column(String(11))
     kind: Mapped[str] = mapped_column(String(16))  # status | position | release_code | gate_entry | ...
     object: Mapped[str | None] = mapped_column(String(100))  # e.g. the flight of a baggage look-up
+    # Where the look-up came from, when the system logs it: the workstation or phone, and the site or network.
+    device: Mapped[str | None] = mapped_column(String(64))
+    place: Mapped[str | None] = mapped_column(String(64))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_run.id"))
     source: Mapped[str] = mapped_column(String(300))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -20,5 +20,7 @@ class StaffLookupOut(BaseModel):
     container_number: str | None = None
     kind: str
     object: str | None = None
+    device: str | None = None
+    place: str | None = None
     run_id: int | None = None
     source: str

@@ -30,6 +30,8 @@ COLUMNS = (
     "container_number",
     "kind",
     "object",
+    "device",
+    "place",
 )
 
 
