@@ -6,6 +6,7 @@ Each step calls one domain's service; the state machines themselves live in ``ca
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -15,7 +16,12 @@ from mainport.cases import service as cases
 from mainport.cases.models import Alert, Case
 from mainport.custody import service as custody
 from mainport.custody.models import CustodyPlan
+from mainport.errors import ValidationFailed
 from mainport.identity.principal import Principal
+from mainport.shipments import outcomes
+from mainport.shipments import service as shipments
+from mainport.shipments.models import Inspection, Seizure
+from mainport.targeting import outcome_links as links
 
 
 def select_for_control(
@@ -77,6 +83,148 @@ def open_case_from_alerts(
     )
 
 
+@dataclass(frozen=True)
+class RecordedOutcome:
+    """An outcome and everything it moved: the inspection (and seizure), the selection item it closed, the
+    custody plan it concluded, the case it decided."""
+
+    inspection: Inspection
+    seizure: Seizure | None
+    selection_item_id: int | None
+    custody_plan_id: int | None
+    case_id: int | None
+
+
+def record_outcome(
+    *,
+    session: Session,
+    actor: Principal,
+    result: str,
+    kg: float = 0.0,
+    case_id: int | None = None,
+    declaration_id: int | None = None,
+    kind: str | None = None,
+    inspected_at: datetime | None = None,
+    modus_operandi: str | None = None,
+    notes: str = "",
+    drug: str = "cocaine",
+) -> RecordedOutcome:
+    """The one way an inspection's outcome is recorded (case page and API, targeting page and API, demo):
+    shipments writes the inspection and the seizure; targeting links the selection item that asked for it
+    (what retraining and the hit rates learn from); custody concludes the box's plan (seized when found,
+    released otherwise, which lifts the hold at the gate); the case (the one named, else the box's case
+    still waiting for an outcome) moves to 'decided'. Everything is checked before anything is written."""
+    actor.require("intel:write")
+    if case_id is None and declaration_id is None:
+        raise ValidationFailed("an outcome is about a case or a declaration: give case_id or declaration_id")
+    case = cases.load_case_for_outcome(session=session, actor=actor, case_id=case_id) if case_id else None
+    if case is not None and declaration_id is None:
+        declaration_id = next((a.declaration_id for a in case.alerts if a.declaration_id), None)
+    decl = (
+        shipments.get_declaration(session=session, actor=actor, declaration_id=declaration_id)
+        if declaration_id is not None
+        else None
+    )
+    container = (case.container_number if case else None) or (decl.container_number if decl else None)
+    hub = (case.hub if case else None) or (decl.hub if decl else None)
+    if kind is None:
+        pending = decl and links.pending_kind(session=session, actor=actor, declaration_id=decl.id)
+        kind = "physical" if case is not None else pending or "scan"
+    outcome = outcomes.record_outcome(
+        session=session,
+        actor=actor,
+        container_number=container,
+        declaration_id=declaration_id,
+        hub=hub,
+        result=result,
+        kg=kg,
+        kind=kind,
+        inspected_at=inspected_at,
+        modus_operandi=modus_operandi,
+        drug=drug,
+        notes=notes,
+    )
+    insp = outcome.inspection
+    item_id = None
+    if declaration_id is not None:
+        linked = links.link_inspections(
+            session=session,
+            actor=actor,
+            inspections=[links.InspectedDeclaration(insp.id, declaration_id, insp.inspected_at)],
+        )
+        item_id = linked.get(insp.id)
+    if case is None and container:
+        waiting = cases.undecided_cases(session=session, actor=actor, container_numbers=[container])
+        case_id = waiting.get(container)
+    if case_id is not None:
+        cases.attach_outcome(
+            session=session,
+            actor=actor,
+            case_id=case_id,
+            inspection_id=insp.id,
+            result=result,
+            kg_seized=kg,
+            modus_operandi=modus_operandi,
+            notes=notes,
+        )
+    plan = None
+    if container:
+        plan = custody.conclude_plan(
+            session=session,
+            actor=actor,
+            container_number=container,
+            outcome="seized" if result == "found" else "released",
+            detail={"case_id": case_id, "inspection_id": insp.id, "kg": kg},
+        )
+    return RecordedOutcome(insp, outcome.seizure, item_id, plan.id if plan else None, case_id)
+
+
+def inspections_recorded(*, session: Session, actor: Principal, inspection_ids: list[int]) -> dict[str, int]:
+    """The consequences of inspections a feed stored in bulk, the same as `record_outcome`'s: each links the
+    selection item that asked for it (made for its day or earlier), decides the box's waiting case and
+    concludes its custody plan. Pending results move nothing but the link. Returns what moved."""
+    actor.require("intel:write")
+    stored = shipments.inspections_by_id(session=session, actor=actor, inspection_ids=inspection_ids)
+    linked = links.link_inspections(
+        session=session,
+        actor=actor,
+        inspections=[
+            links.InspectedDeclaration(i.id, i.declaration_id, i.inspected_at)
+            for i in stored
+            if i.declaration_id is not None
+        ],
+        selected_before=True,
+    )
+    decided = [i for i in stored if i.result in outcomes.RESULTS and i.container_number]
+    waiting = cases.undecided_cases(
+        session=session, actor=actor, container_numbers=[str(i.container_number) for i in decided]
+    )
+    moved = {"selection_items": len(linked), "cases": 0, "custody_plans": 0}
+    for insp in sorted(decided, key=lambda i: (i.inspected_at, i.id)):
+        number = str(insp.container_number)
+        case_id = waiting.pop(number, None)
+        if case_id is not None:
+            cases.attach_outcome(
+                session=session,
+                actor=actor,
+                case_id=case_id,
+                inspection_id=insp.id,
+                result=insp.result,
+                kg_seized=insp.kg_found,
+                notes=f"{insp.kind} inspection reported by the inspections feed",
+            )
+            moved["cases"] += 1
+        plan = custody.conclude_plan(
+            session=session,
+            actor=actor,
+            container_number=number,
+            outcome="seized" if insp.result == "found" else "released",
+            detail={"case_id": case_id, "inspection_id": insp.id, "kg": insp.kg_found, "via": "feed"},
+        )
+        moved["custody_plans"] += plan is not None
+    return moved
+
+
 def record_case_outcome(
     *,
     session: Session,
@@ -88,28 +236,19 @@ def record_case_outcome(
     notes: str = "",
     inspected_at: datetime | None = None,
 ) -> Case:
-    """Record the outcome (Inspection, Seizure when found) and conclude the container's custody plan:
-    seized when found, released otherwise (which lifts the customs hold at the gate). `inspected_at`: when
-    the search was made (default now)."""
-    case = cases.record_outcome(
+    """A case's outcome (`record_outcome` with the case): `inspected_at` is when the search was made
+    (default now)."""
+    record_outcome(
         session=session,
         actor=actor,
         case_id=case_id,
         result=result,
-        kg_seized=kg_seized,
+        kg=kg_seized,
         modus_operandi=modus_operandi,
         notes=notes,
         inspected_at=inspected_at,
     )
-    if case.container_number:
-        custody.conclude_plan(
-            session=session,
-            actor=actor,
-            container_number=case.container_number,
-            outcome="seized" if result == "found" else "released",
-            detail={"case_id": case.id, "inspection_id": case.inspection_id, "kg": kg_seized},
-        )
-    return case
+    return cases.get_case(session=session, actor=actor, case_id=case_id)
 
 
 def conclude_case(

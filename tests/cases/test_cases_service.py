@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mainport import flows
 from mainport.audit import service as audit
 from mainport.audit.models import AuditEntry
 from mainport.cases import service as cases
@@ -72,7 +73,7 @@ def test_full_workflow_feeds_back_inspection_and_seizure(session: Session, princ
     assert {a.status for a in case.alerts} == {"linked"}
     cases.assign_case(session=session, actor=analyst, case_id=case.id, assignee="analyst7")
     assert case.status == "investigating"
-    cases.record_outcome(
+    flows.record_case_outcome(
         session=session,
         actor=analyst,
         case_id=case.id,
@@ -104,7 +105,7 @@ def test_illegal_transitions_conflict(session: Session, principal_factory) -> No
     cases.close_case(session=session, actor=analyst, case_id=case.id)
     assert case.outcome == "no_action"
     with pytest.raises(Conflict):
-        cases.record_outcome(session=session, actor=analyst, case_id=case.id, result="not_found")
+        flows.record_case_outcome(session=session, actor=analyst, case_id=case.id, result="not_found")
     with pytest.raises(Conflict):
         cases.close_case(session=session, actor=analyst, case_id=case.id)
     other = _raise(session, analyst, kind="other")
@@ -117,8 +118,8 @@ def test_not_found_outcome_writes_inspection_only(session: Session, principal_fa
     alert = _raise(session, analyst)
     case = cases.open_case(session=session, actor=analyst, alert_ids=[alert.id], title="t")
     with pytest.raises(ValidationFailed):
-        cases.record_outcome(session=session, actor=analyst, case_id=case.id, result="found", kg_seized=0)
-    cases.record_outcome(session=session, actor=analyst, case_id=case.id, result="not_found")
+        flows.record_case_outcome(session=session, actor=analyst, case_id=case.id, result="found", kg_seized=0)
+    flows.record_case_outcome(session=session, actor=analyst, case_id=case.id, result="not_found")
     assert session.scalar(select(Seizure).where(Seizure.inspection_id == case.inspection_id)) is None
 
 

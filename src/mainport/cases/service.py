@@ -7,8 +7,7 @@ government users with ``intel:read``/``intel:write`` may see or work the queue.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -16,10 +15,9 @@ from sqlalchemy.orm import Session
 from mainport.audit import service as audit
 from mainport.cases.models import Alert, Case
 from mainport.cases.workflow import OPEN_ALERT_STATES, OPEN_CASE_STATES, check_alert, check_case
-from mainport.database import utcnow
+from mainport.database import chunks, utcnow
 from mainport.errors import Conflict, NotFound, ValidationFailed
 from mainport.identity.principal import Principal
-from mainport.shipments.models import Inspection, Seizure
 
 SOURCES = frozenset({"targeting", "imaging", "custody", "release", "seal", "insider", "manual", "monitoring"})
 MIN_SEVERITY, MAX_SEVERITY = 1, 4
@@ -357,64 +355,26 @@ def assign_case(*, session: Session, actor: Principal, case_id: int, assignee: s
     return case
 
 
-def record_outcome(
+def attach_outcome(
     *,
     session: Session,
     actor: Principal,
     case_id: int,
-    result: Literal["found", "not_found"],
+    inspection_id: int,
+    result: str,
     kg_seized: float = 0.0,
     modus_operandi: str | None = None,
     notes: str = "",
-    inspected_at: datetime | None = None,
-    drug: str = "cocaine",
 ) -> Case:
-    """Record the inspection result. Writes an ``Inspection`` (and a ``Seizure`` if found): targeting learns
-    from inspections, monitoring counts seizures."""
+    """The case learns its outcome: the inspection (written by shipments, see ``flows.record_outcome``) and
+    what it found; the case moves to 'decided'."""
     actor.require("intel:write")
-    if result not in ("found", "not_found"):
-        raise ValidationFailed("result must be 'found' or 'not_found'")
-    if kg_seized < 0 or (result == "not_found" and kg_seized):
-        raise ValidationFailed("kg_seized must be >= 0, and 0 when nothing was found")
-    if result == "found" and kg_seized <= 0:
-        raise ValidationFailed("a 'found' outcome needs kg_seized > 0")
-    if modus_operandi and len(modus_operandi) > 32:
-        raise ValidationFailed("modus_operandi is at most 32 characters")
     case = _load_case(session, case_id)
     check_case(case.status, "decided")
-    if result == "found" and not case.hub:
-        raise ValidationFailed("the case has no hub; a seizure must be counted for a hub")
-    at = inspected_at or utcnow()
-    declaration_id = next((a.declaration_id for a in case.alerts if a.declaration_id), None)
-    inspection = Inspection(
-        container_number=case.container_number,
-        declaration_id=declaration_id,
-        hub=case.hub,
-        kind="physical",
-        inspected_at=at,
-        result=result,
-        kg_found=kg_seized,
-        recorded_by=actor.username,
-        notes=notes,
-    )
-    session.add(inspection)
-    session.flush()
-    if result == "found":
-        session.add(
-            Seizure(
-                inspection_id=inspection.id,
-                hub=case.hub or "",
-                seized_at=at,
-                drug=drug,
-                kg=kg_seized,
-                modus_operandi=modus_operandi,
-                container_number=case.container_number,
-            )
-        )
     case.outcome = result
     case.kg_seized = kg_seized
     case.modus_operandi = modus_operandi
-    case.inspection_id = inspection.id
+    case.inspection_id = inspection_id
     if notes:
         case.notes = f"{case.notes}\n{notes}".strip()
     _move_case(
@@ -426,10 +386,35 @@ def record_outcome(
             "result": result,
             "kg_seized": kg_seized,
             "modus_operandi": modus_operandi,
-            "inspection_id": inspection.id,
+            "inspection_id": inspection_id,
         },
     )
     return case
+
+
+def load_case_for_outcome(*, session: Session, actor: Principal, case_id: int) -> Case:
+    """The case an outcome is about, checked before anything is written: it must still be able to move to
+    'decided'."""
+    actor.require("intel:write")
+    case = _load_case(session, case_id)
+    check_case(case.status, "decided")
+    return case
+
+
+def undecided_cases(
+    *, session: Session, actor: Principal, container_numbers: Iterable[str]
+) -> dict[str, int]:
+    """Container -> the newest case about it still waiting for an outcome (open or investigating)."""
+    actor.require("intel:read")
+    out: dict[str, int] = {}
+    for chunk in chunks(sorted(set(container_numbers))):
+        for number, case_id in session.execute(
+            select(Case.container_number, Case.id)
+            .where(Case.container_number.in_(chunk), Case.status.in_(("open", "investigating")))
+            .order_by(Case.id)
+        ):
+            out[number] = case_id
+    return out
 
 
 def close_case(*, session: Session, actor: Principal, case_id: int, notes: str = "") -> Case:

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from mainport import flows
 from mainport.cases import service as cases
 from mainport.custody import release, seals
 from mainport.custody import service as custody
@@ -164,12 +165,12 @@ class Demo:
             for finding in findings:
                 f = by_ref[finding.order.reference]
                 result = "found" if finding.found else "not_found"
-                targeting.record_outcome(
+                flows.record_outcome(
                     session=s,
                     actor=c.officer,
                     declaration_id=f.declaration_id,
                     result=result,
-                    kg_found=finding.kg,
+                    kg=finding.kg,
                     kind=finding.order.kind,
                     inspected_at=finding.order.at,
                     notes=f"{finding.order.kind} on arrival"
@@ -266,8 +267,6 @@ class Demo:
         self, picked: list[tuple[int, str, InspectionOrder]], findings: list[InspectionFinding]
     ) -> None:
         """A case per picked alert: assigned, searched, outcome recorded (inspection, seizure), closed."""
-        from mainport import flows
-
         c = self.people()
         with session_scope(self.factory) as s:
             alert_kinds = {

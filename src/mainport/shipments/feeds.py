@@ -109,17 +109,26 @@ def _resolve(session: Session, rows: Sequence[dict[str, Any]]) -> tuple[list[int
     return kept, refused
 
 
-def _storing(record: Any) -> Any:
+def _storing(record: Any, *, consequences: Any = None) -> Any:
     def store(
         *, session: Session, actor: Principal, rows: Sequence[dict[str, Any]], source: str, run_id: int | None
     ) -> Stored:
         kept, refused = _resolve(session, rows)
         if not kept:
             return Stored(refused=refused)
-        stored, duplicates = record(session=session, actor=actor, rows=[rows[i] for i in kept], source=source)
-        return Stored(stored, duplicates, refused)
+        done = record(session=session, actor=actor, rows=[rows[i] for i in kept], source=source)
+        if consequences is not None and done.ids:
+            consequences(session=session, actor=actor, inspection_ids=done.ids)
+        return Stored(done.stored, done.duplicates, refused)
 
     return store
+
+
+def _outcome_consequences(*, session: Session, actor: Principal, inspection_ids: list[int]) -> None:
+    # A reported inspection moves what a recorded one moves (selection item, case, custody plan).
+    from mainport import flows  # the flow spans domains; feeds are an edge like the pages
+
+    flows.inspections_recorded(session=session, actor=actor, inspection_ids=inspection_ids)
 
 
 INSPECTIONS = register(
@@ -129,7 +138,7 @@ INSPECTIONS = register(
         permissions=("intel:write",),
         validate=inspection,
         identity=lambda r: (r["hub"], r["kind"], r["inspected_at"], r["container_number"], r["reference"]),
-        store=_storing(record_inspections),
+        store=_storing(record_inspections, consequences=_outcome_consequences),
         help="Ingest customs inspections and their results (JSON Lines).",
     )
 )

@@ -23,6 +23,18 @@ from mainport.ingest import quarantine
 from mainport.shipments.models import Container, ContainerEvent, Declaration, Inspection, Seizure
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """What a bulk write stored: the new rows' ids (in the order given) and how many were duplicates."""
+
+    ids: list[int]
+    duplicates: int
+
+    @property
+    def stored(self) -> int:
+        return len(self.ids)
+
+
 @dataclass
 class HubCounts:
     hub: str
@@ -179,6 +191,17 @@ def container_journey(*, session: Session, actor: Principal, number: str) -> Jou
 OUTCOME_WRITERS_LOCK = 724203
 
 
+def inspections_by_id(
+    *, session: Session, actor: Principal, inspection_ids: Sequence[int]
+) -> list[Inspection]:
+    """Stored inspections by id (a feed's new rows, for the consequences of their outcomes)."""
+    actor.require("intel:read")
+    out: list[Inspection] = []
+    for chunk in chunks(sorted(set(inspection_ids))):
+        out.extend(session.scalars(select(Inspection).where(Inspection.id.in_(chunk))))
+    return out
+
+
 def _inspection_key(r: Any) -> tuple[Any, ...]:
     return (r["hub"], r["kind"], r["inspected_at"], r["container_number"], r["declaration_id"])
 
@@ -206,9 +229,9 @@ def _store_new(
     make_row: Callable[[Mapping[str, Any]], dict[str, Any]],
     action: str,
     source: str,
-) -> tuple[int, int]:
+) -> Recorded:
     """Insert the rows whose `key` is neither stored (looked up by `time_column`, in chunks) nor repeated in
-    `rows`; one audit entry for the batch. Returns (stored, duplicates)."""
+    `rows`; one audit entry for the batch."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": OUTCOME_WRITERS_LOCK})
     existing: set[tuple[Any, ...]] = set()
@@ -224,8 +247,9 @@ def _store_new(
             continue
         existing.add(k)
         new.append(make_row(r))
+    ids: list[int] = []
     if new:
-        session.execute(insert(model), new)
+        ids = list(session.scalars(insert(model).returning(model.id, sort_by_parameter_order=True), new))
     audit.record(
         session=session,
         actor=actor,
@@ -234,16 +258,17 @@ def _store_new(
         entity_id=source[:200],
         detail={"stored": len(new), "duplicates": len(rows) - len(new)},
     )
-    return len(new), len(rows) - len(new)
+    return Recorded(ids, len(rows) - len(new))
 
 
 def record_inspections(
     *, session: Session, actor: Principal, rows: Sequence[Mapping[str, Any]], source: str
-) -> tuple[int, int]:
+) -> Recorded:
     """Store inspections reported by customs (validated rows: container_number, declaration_id, hub, kind,
     inspected_at, result, kg_found); the same inspection (hub, kind, time, container, declaration) already
     stored or repeated is a duplicate. No seizure is derived: seizures are reported on their own
-    (`record_seizures`). Returns (stored, duplicates)."""
+    (`record_seizures`); the consequences of an outcome (selection item, custody, case) are the caller's
+    (`flows.inspections_recorded`)."""
     actor.require("intel:write")
     return _store_new(
         session,
@@ -271,13 +296,13 @@ def record_inspections(
 
 def record_seizures(
     *, session: Session, actor: Principal, rows: Sequence[Mapping[str, Any]], source: str
-) -> tuple[int, int]:
+) -> Recorded:
     """Store seizures known to the authorities (validated rows: hub, seized_at, drug, kg, modus_operandi,
     container_number; optional declaration_id and found_by to link the inspection that found it).
 
     The same seizure (hub, time, drug, kg, modus operandi, container) already stored or repeated is a
     duplicate. A seizure found by inspection is linked to the stored 'found' inspection of the same hub,
-    time and declaration (or container). Returns (stored, duplicates)."""
+    time and declaration (or container)."""
     actor.require("intel:write")
     links = _found_inspections(session, [r for r in rows if r.get("found_by") == "inspection"])
     return _store_new(

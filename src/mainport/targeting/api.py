@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
+from mainport import flows
 from mainport.api.deps import CurrentUser, SessionDep
 from mainport.errors import NotFound
 from mainport.targeting import intelligence, service
@@ -102,15 +103,15 @@ def declaration_detail(declaration_id: int, session: SessionDep, user: CurrentUs
     status_code=status.HTTP_201_CREATED,
 )
 def record_outcome(declaration_id: int, body: OutcomeIn, session: SessionDep, user: CurrentUser) -> Any:
-    return service.record_outcome(
+    return flows.record_outcome(
         session=session,
         actor=user,
         declaration_id=declaration_id,
         result=body.result,
-        kg_found=body.kg_found,
+        kg=body.kg_found,
         kind=body.kind,
         notes=body.notes,
-    )
+    ).inspection
 
 
 @router.get("/rules", response_model=list[RuleOut])

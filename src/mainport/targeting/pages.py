@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from mainport import flows
 from mainport.api.deps import CurrentUser, SessionDep
 from mainport.errors import ValidationFailed
 from mainport.reference.nodes import NODES
@@ -174,12 +175,12 @@ def record_outcome(
     kg_found: Annotated[float, Form()] = 0.0,
     notes: Annotated[str, Form()] = "",
 ) -> Response:
-    service.record_outcome(
+    flows.record_outcome(
         session=session,
         actor=principal,
         declaration_id=declaration_id,
         result=result,
-        kg_found=kg_found,
+        kg=kg_found,
         notes=notes,
     )
     return RedirectResponse(f"/targeting/declarations/{declaration_id}?saved=1", status_code=303)
