@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     # Retention: staff look-ups (personal data, insider analytics) and closed quarantine records, in days.
     retention_lookups_days: int = 365
     retention_quarantine_days: int = 90
+    # How discharge-to-guarded-area instructions reach terminals: "local" (an outbox file per terminal under
+    # data_dir) or "webhook" (a signed POST to the URL; "{facility}" in it becomes the terminal's code).
+    terminal_gateway: Literal["local", "webhook"] = "local"
+    terminal_webhook_url: str = ""
+    terminal_webhook_secret: str = ""
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

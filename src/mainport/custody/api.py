@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Header, Query, Request
 
 from mainport import flows
 from mainport.api.deps import CurrentUser, SessionDep
-from mainport.custody import gate, release, seals, service
+from mainport.custody import gate, guarded, instructions, release, seals, service
 from mainport.custody.models import CustodyPlan
 from mainport.custody.schemas import (
+    AckIn,
     BoardRowOut,
     GateCheckIn,
     GateCheckOut,
+    InstructionOut,
     LogEntryOut,
     NominatedOut,
     NominateIn,
     PlanIn,
     PlanIntelOut,
+    PlanningRunOut,
     PlanOut,
     RevokeIn,
     RightIn,
@@ -27,8 +31,10 @@ from mainport.custody.schemas import (
     StepOut,
     TelemetryIn,
     TelemetryOut,
+    UnguardedOut,
     VerifyOut,
 )
+from mainport.database import utcnow
 from mainport.identity.principal import Principal
 
 router = APIRouter(tags=["custody"])
@@ -88,6 +94,46 @@ def verify_plan(plan_id: int, session: SessionDep, principal: CurrentUser) -> Ve
 def board(facility_code: str, session: SessionDep, principal: CurrentUser) -> list[BoardRowOut]:
     rows = service.board(session=session, actor=principal, facility_code=facility_code)
     return [BoardRowOut.model_validate(r) for r in rows]
+
+
+@router.post("/custody/plan-physical-checks", response_model=PlanningRunOut)
+def plan_physical_checks(session: SessionDep, principal: CurrentUser) -> PlanningRunOut:
+    """Open the plans the recurring job would open now (customs)."""
+    run = flows.plan_physical_checks(session=session, actor=principal)
+    return PlanningRunOut(**vars(run))
+
+
+@router.get("/custody/instructions/{facility_code}", response_model=list[InstructionOut])
+def terminal_instructions(
+    facility_code: str,
+    session: SessionDep,
+    principal: CurrentUser,
+    status: Annotated[str | None, Query(max_length=16)] = None,
+) -> list[InstructionOut]:
+    rows = instructions.list_instructions(
+        session=session, actor=principal, facility_code=facility_code, status=status
+    )
+    return [InstructionOut.model_validate(r) for r in rows]
+
+
+@router.post("/custody/instructions/{reference}/ack", response_model=InstructionOut)
+def acknowledge(reference: str, body: AckIn, session: SessionDep, principal: CurrentUser) -> InstructionOut:
+    row = instructions.acknowledge(
+        session=session, actor=principal, reference=reference, accepted=body.accepted, note=body.note
+    )
+    return InstructionOut.model_validate(row)
+
+
+@router.get("/custody/unguarded", response_model=list[UnguardedOut])
+def unguarded(
+    session: SessionDep, principal: CurrentUser, days: Annotated[int, Query(ge=1, le=366)] = 30
+) -> list[UnguardedOut]:
+    """Unguarded minutes per selected box, per hub, for plans opened in the last `days` days."""
+    now = utcnow()
+    rows = guarded.by_hub(
+        session=session, actor=principal, start=now - timedelta(days=days), end=now, now=now
+    )
+    return [UnguardedOut.model_validate(r) for r in rows]
 
 
 @router.post("/custody/seals/{container_number}/check", response_model=int)

@@ -7,7 +7,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from mainport.custody import anchor, gate, seals, service
+from mainport import flows
+from mainport.custody import anchor, gate, instructions, seals, service
+from mainport.custody.terminal import gateway_from_settings
 from mainport.errors import Conflict
 from mainport.recurring import JobContext, ScheduledJob
 from mainport.shipments.models import ContainerEvent
@@ -53,7 +55,42 @@ def _seal_checks(ctx: JobContext) -> dict[str, Any]:
     return {"containers": len(containers), "alerts": alerts}
 
 
+def _plan_physical_checks(ctx: JobContext) -> dict[str, Any]:
+    """Selections, scan alerts and tips that need a physical check get their custody plan before arrival;
+    the terminals get their discharge-to-guarded-area instructions (pending and failed ones are resent)."""
+    run = flows.plan_physical_checks(session=ctx.session, actor=ctx.actor, since=ctx.since)
+    sent = instructions.dispatch(session=ctx.session, actor=ctx.actor, gateway=gateway_from_settings())
+    return {
+        "opened": len(run.opened),
+        "no_terminal": run.no_terminal,
+        "already_left": run.already_left,
+        **sent,
+    }
+
+
+def _terminal_checks(ctx: JobContext) -> dict[str, Any]:
+    """Unacknowledged instructions near arrival, and selected boxes discharged with no plan in force."""
+    chased = instructions.check_acknowledgements(session=ctx.session, actor=ctx.actor, now=ctx.now)
+    since = ctx.since - SEAL_OVERLAP if ctx.since is not None else None
+    missing = instructions.check_discharges(
+        session=ctx.session, actor=ctx.actor, kinds=flows.PHYSICAL_CHECK_KINDS, since=since
+    )
+    return {"unacknowledged": len(chased), "discharged_without_plan": len(missing)}
+
+
 SCHEDULED = (
+    ScheduledJob(
+        "custody-plan-physical-checks",
+        "Open custody plans for selected boxes before arrival and instruct their terminals",
+        _plan_physical_checks,
+        every=timedelta(minutes=2),
+    ),
+    ScheduledJob(
+        "custody-terminal-checks",
+        "Alert on unacknowledged terminal instructions and selected boxes discharged without a plan",
+        _terminal_checks,
+        every=timedelta(minutes=5),
+    ),
     ScheduledJob(
         "custody-dwell",
         "Alert on boxes under control that stand outside the guarded area too long",

@@ -193,6 +193,41 @@ class SealTelemetry(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class TerminalInstruction(Base):
+    """An instruction sent to a terminal's system: discharge this box straight to the guarded area.
+
+    An outbox row: written in the transaction that opens the plan, sent afterwards through the configured
+    TerminalGateway (custody.terminal), acknowledged by the terminal with its `reference` (random, so a
+    terminal can only acknowledge what it was sent). Never says why the box was selected."""
+
+    __tablename__ = "custody_terminal_instruction"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "kind"),
+        Index("ix_custody_terminal_instruction_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("custody_plan.id"))
+    kind: Mapped[str] = mapped_column(String(32), default="discharge_to_guarded_area")
+    container_number: Mapped[str] = mapped_column(String(11))
+    facility_code: Mapped[str] = mapped_column(String(16))
+    guarded_area: Mapped[str] = mapped_column(String(64))
+    vessel_imo: Mapped[str | None] = mapped_column(String(7))
+    voyage_number: Mapped[str | None] = mapped_column(String(50))
+    expected_at: Mapped[datetime | None]  # estimated discharge (or arrival) when the plan opened
+    # pending (not yet sent) | sent | failed (retried) | acknowledged | refused (by the terminal)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    gateway: Mapped[str | None] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    answer_note: Mapped[str | None] = mapped_column(String(300))
+
+
 class AccessSuspension(Base):
     """Someone the gate must refuse (a driver or pass id), and why: a lapsed screening or a port ban.
 

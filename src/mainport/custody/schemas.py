@@ -167,3 +167,48 @@ class TelemetryOut(BaseModel):
     stored: int
     duplicates: int
     alerts_raised: int
+
+
+class InstructionOut(BaseModel):
+    """What the terminal sees of an instruction: the box, where it must go, and how to acknowledge."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    reference: str
+    kind: str
+    container_number: str
+    facility_code: str
+    guarded_area: str
+    vessel_imo: str | None
+    voyage_number: str | None
+    expected_at: datetime | None
+    status: str
+    attempts: int
+    sent_at: datetime | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    answer_note: str | None
+
+
+class AckIn(BaseModel):
+    accepted: bool = True
+    note: str = Field(default="", max_length=300)
+
+
+class PlanningRunOut(BaseModel):
+    opened: list[int]
+    already_planned: int
+    no_terminal: int
+    already_left: int
+
+
+class UnguardedOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    hub: str
+    boxes: int
+    mean_minutes: float
+    p90_minutes: float
+    max_minutes: float
+    unguarded_now: int
+    without_plan: int

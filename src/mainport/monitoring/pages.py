@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 
 from mainport.api.deps import CurrentUser, SessionDep
+from mainport.custody import guarded
+from mainport.database import utcnow
 from mainport.monitoring import figures
 from mainport.reference.nodes import NODES
 from mainport.web.templating import add_nav, add_template_dir, render
@@ -26,6 +29,10 @@ def dashboard(request: Request, session: SessionDep, principal: CurrentUser) -> 
         "metrics": [(m, figures.LABELS[m]) for m in figures.METRICS if m != "decision_hours"],
         "freqs": list(figures.FREQS),
         "may_see_detail": principal.can("monitoring:detail"),
+        # Selected boxes outside their guarded area after discharge, last 30 days (custody.guarded).
+        "unguarded": guarded.by_hub(
+            session=session, actor=principal, start=utcnow() - timedelta(days=30), end=utcnow()
+        ),
     }
     return render(request, "monitoring/dashboard.html", ctx, principal=principal)
 
