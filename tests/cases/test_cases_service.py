@@ -118,7 +118,9 @@ def test_not_found_outcome_writes_inspection_only(session: Session, principal_fa
     alert = _raise(session, analyst)
     case = cases.open_case(session=session, actor=analyst, alert_ids=[alert.id], title="t")
     with pytest.raises(ValidationFailed):
-        flows.record_case_outcome(session=session, actor=analyst, case_id=case.id, result="found", kg_seized=0)
+        flows.record_case_outcome(
+            session=session, actor=analyst, case_id=case.id, result="found", kg_seized=0
+        )
     flows.record_case_outcome(session=session, actor=analyst, case_id=case.id, result="not_found")
     assert session.scalar(select(Seizure).where(Seizure.inspection_id == case.inspection_id)) is None
 
