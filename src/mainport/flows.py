@@ -1,4 +1,5 @@
-"""Workflows that span domains, as explicit steps: selection -> alert + custody plan; alert -> case;
+"""Workflows that span domains, as explicit steps: selection -> alert + custody plan; a selection, scan
+alert or tip that needs a physical check -> custody plan + terminal instruction before arrival; alert -> case;
 outcome -> inspection/seizure (feedback to targeting and monitoring) + custody conclusion -> closed case.
 
 Each step calls one domain's service; the state machines themselves live in ``cases.workflow`` and
@@ -6,22 +7,31 @@ Each step calls one domain's service; the state machines themselves live in ``ca
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Literal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mainport.cases import service as cases
 from mainport.cases.models import Alert, Case
+from mainport.cases.workflow import OPEN_ALERT_STATES
+from mainport.custody import instructions
 from mainport.custody import service as custody
 from mainport.custody.models import CustodyPlan
 from mainport.errors import ValidationFailed
 from mainport.identity.principal import Principal
 from mainport.shipments import outcomes
 from mainport.shipments import service as shipments
-from mainport.shipments.models import Inspection, Seizure
+from mainport.shipments.models import Declaration, Inspection, Seizure
 from mainport.targeting import outcome_links as links
+
+# Alerts that mean "this box must be looked at physically": a targeting selection (tips arrive as selections
+# with strategy tip) and an origin/arrival scan difference.
+PHYSICAL_CHECK_KINDS = frozenset({"selected_for_inspection", "scan_difference"})
+# Look a little before the last run: alerts committed by a long selection that started before it.
+PLAN_OVERLAP = timedelta(minutes=10)
 
 
 def select_for_control(
@@ -274,3 +284,72 @@ def conclude_case(
         inspected_at=inspected_at,
     )
     return cases.close_case(session=session, actor=actor, case_id=case_id)
+
+
+@dataclass
+class PlanningRun:
+    """What one pass of `plan_physical_checks` did, per reason."""
+
+    opened: list[int] = field(default_factory=list)  # plan ids
+    already_planned: int = 0
+    no_terminal: int = 0
+    already_left: int = 0
+
+
+def plan_physical_checks(
+    *, session: Session, actor: Principal, since: datetime | None = None, kinds: frozenset[str] | None = None
+) -> PlanningRun:
+    """Every open alert that needs a physical check gets a custody plan at the terminal its voyage's events
+    name, and that terminal a discharge-to-guarded-area instruction (sent later by `dispatch`). Safe to
+    re-run: an alert with a plan, or a box with an active plan, is skipped; a box that left the port already
+    gets none (its discharge-without-plan alert says what went wrong)."""
+    actor.require("intel:write")
+    actor.require("custody:write")
+    kinds = kinds or PHYSICAL_CHECK_KINDS
+    query = select(Alert).where(
+        Alert.kind.in_(sorted(kinds)),
+        Alert.status.in_(OPEN_ALERT_STATES),
+        Alert.container_number.is_not(None),
+    )
+    if since is not None:
+        query = query.where(Alert.updated_at >= since - PLAN_OVERLAP)
+    run = PlanningRun()
+    planned_alerts = set(
+        session.scalars(select(CustodyPlan.alert_id).where(CustodyPlan.alert_id.is_not(None)))
+    )
+    for alert in session.scalars(query.order_by(Alert.id)).all():
+        number = str(alert.container_number)
+        if alert.id in planned_alerts or custody.active_plan(session, number) is not None:
+            run.already_planned += 1
+            continue
+        decl = session.get(Declaration, alert.declaration_id) if alert.declaration_id else None
+        arrival = instructions.arrival_of(
+            session,
+            number,
+            unlocode=decl.place_of_discharge if decl else None,
+            vessel_imo=decl.vessel_imo if decl else None,
+            voyage_number=decl.voyage_number if decl else None,
+            after=decl.filed_at - timedelta(days=1) if decl else None,
+        )
+        if arrival.left_at is not None:
+            run.already_left += 1
+            continue
+        if arrival.facility_code is None:
+            run.no_terminal += 1
+            continue
+        plan = custody.open_plan(
+            session=session,
+            actor=actor,
+            container_number=number,
+            facility_code=arrival.facility_code,
+            source=alert.source,
+            reason=alert.title,
+            hub=alert.hub or (decl.hub if decl else None),
+            declaration_id=alert.declaration_id,
+            alert_id=alert.id,
+        )
+        instructions.instruct(session=session, actor=actor, plan=plan, arrival=arrival)
+        # A box discharged before its plan opened gets its log (and deviations) at once.
+        custody.sync_events(session=session, actor=actor, plan_id=plan.id)
+        run.opened.append(plan.id)
+    return run
