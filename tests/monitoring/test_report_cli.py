@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from mainport.errors import PermissionDenied
 from mainport.identity.models import OrgKind, Role
 from mainport.identity.principal import Principal, system_principal
-from mainport.monitoring import report, service
+from mainport.monitoring import queries, report, service
 from tests.conftest import FreshDatabase
 
 
@@ -44,10 +44,10 @@ def test_report_needs_monitoring_read_and_detail_needs_government(
     session: Session, principal_factory: Callable[..., Principal]
 ) -> None:
     terminal = principal_factory(Role.officer, OrgKind.terminal)
-    filters = service.make_filters(None, None, None, "week", "2026-Q3")
+    filters = queries.make_filters(None, None, None, "week", "2026-Q3")
     assert (
         service.overview(session=session, actor=terminal, filters=filters).totals["hub"].tolist()
-        == service.HUBS
+        == queries.HUBS
     )
     with pytest.raises(PermissionDenied):
         service.seizure_detail(session=session, actor=terminal, filters=filters)

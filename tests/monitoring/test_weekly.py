@@ -21,7 +21,7 @@ from mainport.errors import PermissionDenied, ValidationFailed
 from mainport.identity.models import OrgKind, Role
 from mainport.identity.principal import Principal, system_principal
 from mainport.insider.models import StaffLookup
-from mainport.monitoring import indicators, service
+from mainport.monitoring import displacement, indicators, queries, service
 from mainport.monitoring.models import WaterbedSignal
 from mainport.monitoring.schemas import WaterbedMetric
 from mainport.shipments.models import ContainerEvent, Declaration, Inspection, Party, Seizure
@@ -202,12 +202,12 @@ def seed_indicators(session: Session) -> None:
     session.flush()
 
 
-def two_weeks() -> service.Filters:
-    return service.make_filters(date(2026, 7, 6), date(2026, 7, 20), None)
+def two_weeks() -> queries.Filters:
+    return queries.make_filters(date(2026, 7, 6), date(2026, 7, 20), None)
 
 
 def expected(cells: dict[tuple[pd.Timestamp, str], float]) -> pd.DataFrame:
-    frame = pd.DataFrame(0.0, index=pd.DatetimeIndex([W1, W2]), columns=service.HUBS)
+    frame = pd.DataFrame(0.0, index=pd.DatetimeIndex([W1, W2]), columns=queries.HUBS)
     for (week, hub), n in cells.items():
         frame.loc[week, hub] = n
     return frame
@@ -215,7 +215,7 @@ def expected(cells: dict[tuple[pd.Timestamp, str], float]) -> pd.DataFrame:
 
 def test_each_weekly_indicator_per_hub_from_the_database(session: Session) -> None:
     seed_indicators(session)
-    frames = service.indicator_frames(session, two_weeks())
+    frames = queries.indicator_frames(session, two_weeks())
     assert set(frames) == set(indicators.SIGNALS)
     want = {
         "seizures": {(W1, "rotterdam"): 2, (W2, "north_sea_canal"): 1},
@@ -247,8 +247,8 @@ def test_each_weekly_indicator_per_hub_from_the_database(session: Session) -> No
         check_names=False,
     )
     # Only the filtered hubs are counted; first-seen still covers declarations at every hub.
-    only = service.make_filters(date(2026, 7, 6), date(2026, 7, 20), ["zeeland_west_brabant"])
-    part = service.indicator_frames(session, only)
+    only = queries.make_filters(date(2026, 7, 6), date(2026, 7, 20), ["zeeland_west_brabant"])
+    part = queries.indicator_frames(session, only)
     assert list(part["new_consignee_source"].columns) == ["zeeland_west_brabant"]
     assert part["new_consignee_source"]["zeeland_west_brabant"].tolist() == [1.0, 0.0]
     assert part["night_lookups"]["zeeland_west_brabant"].tolist() == [0.0, 1.0]
@@ -257,16 +257,16 @@ def test_each_weekly_indicator_per_hub_from_the_database(session: Session) -> No
 def test_first_seen_covers_the_whole_database_not_just_the_window(session: Session) -> None:
     seed_indicators(session)
     # A window that starts at 07-15: fresh2 (first declared 07-01) is not new there, nor is fresh (07-07).
-    late = service.make_filters(date(2026, 7, 13), date(2026, 7, 20), None)
-    counts = service.indicator_frames(session, late)["new_consignee_source"]
+    late = queries.make_filters(date(2026, 7, 13), date(2026, 7, 20), None)
+    counts = queries.indicator_frames(session, late)["new_consignee_source"]
     assert counts.to_numpy().sum() == 1  # only north_sea_canal on 07-13 (6 days after fresh's first)
     assert counts.loc[W2, "north_sea_canal"] == 1
 
 
 def test_empty_database_gives_zero_frames(session: Session) -> None:
-    frames = service.indicator_frames(session, two_weeks())
+    frames = queries.indicator_frames(session, two_weeks())
     for frame in frames.values():
-        assert frame.shape == (2, len(service.HUBS)) and frame.to_numpy().sum() == 0
+        assert frame.shape == (2, len(queries.HUBS)) and frame.to_numpy().sum() == 0
 
 
 # --- the waterbed run on the indicators --------------------------------------------------------------------
@@ -283,7 +283,7 @@ def seed_pattern(session: Session, *, jump: bool, seed: int = 7) -> None:
     inspections: list[dict[str, Any]] = []
     for w in range(WEEKS):
         monday = datetime.combine(FIRST + timedelta(weeks=w), datetime.min.time(), UTC)
-        for hub in service.HUBS:
+        for hub in queries.HUBS:
             rate = 10.0 * (3.0 if jump and hub == "north_sea_canal" and w > CHANGE else 1.0)
             for i in range(rng.poisson(rate)):
                 rows.append(lookup_row(hub, monday + timedelta(days=i % 7, hours=1 + i % 4), "position"))
@@ -316,8 +316,8 @@ def seed_pattern(session: Session, *, jump: bool, seed: int = 7) -> None:
     session.flush()
 
 
-def pattern_filters() -> service.Filters:
-    return service.make_filters(FIRST, FIRST + timedelta(weeks=WEEKS), None)
+def pattern_filters() -> queries.Filters:
+    return queries.make_filters(FIRST, FIRST + timedelta(weeks=WEEKS), None)
 
 
 def test_indicators_jump_after_the_change_is_flagged_and_stored(
@@ -325,7 +325,7 @@ def test_indicators_jump_after_the_change_is_flagged_and_stored(
 ) -> None:
     seed_pattern(session, jump=True)
     analyst = principal_factory(Role.analyst, OrgKind.customs)
-    findings = service.run_waterbed(session=session, actor=analyst, filters=pattern_filters())
+    findings = displacement.run_waterbed(session=session, actor=analyst, filters=pattern_filters())
     flagged = [f for f in findings if f.flagged]
     assert [(f.source_hub, f.target_hub) for f in flagged] == [("rotterdam", "north_sea_canal")]
     top = flagged[0]
@@ -343,35 +343,35 @@ def test_indicators_jump_after_the_change_is_flagged_and_stored(
     assert audit.detail["metric"] == "indicators" and audit.detail["flagged"] >= 1
     assert audit.detail["signals"] == list(indicators.SIGNALS)
     # Seizures alone did not move: the same data run on seizures flags nothing, stored apart from the above.
-    by_seizures = service.run_waterbed(
+    by_seizures = displacement.run_waterbed(
         session=session, actor=analyst, filters=pattern_filters(), metric="seizures"
     )
     assert by_seizures and not any(f.flagged for f in by_seizures)
     assert "seizures at" in by_seizures[0].explanation
     assert session.scalars(select(WaterbedSignal)).one().metric == "indicators"
     # Re-running is idempotent.
-    service.run_waterbed(session=session, actor=analyst, filters=pattern_filters())
+    displacement.run_waterbed(session=session, actor=analyst, filters=pattern_filters())
     assert len(session.scalars(select(WaterbedSignal)).all()) == 1
 
 
 def test_flat_indicators_are_not_flagged(session: Session) -> None:
     seed_pattern(session, jump=False)
-    findings = service.run_waterbed(session=session, actor=system_principal(), filters=pattern_filters())
+    findings = displacement.run_waterbed(session=session, actor=system_principal(), filters=pattern_filters())
     assert findings and all(f.source_hub == "rotterdam" for f in findings)  # the change was tested
     assert not any(f.flagged for f in findings)
     assert session.scalars(select(WaterbedSignal)).all() == []
 
 
 def test_metric_choice_and_permission(session: Session, principal_factory: Callable[..., Principal]) -> None:
-    assert set(get_args(WaterbedMetric)) == set(service.WATERBED_METRICS)  # API and service agree
-    assert service.WATERBED_METRICS[0] == "indicators"
+    assert set(get_args(WaterbedMetric)) == set(displacement.WATERBED_METRICS)  # API and service agree
+    assert displacement.WATERBED_METRICS[0] == "indicators"
     with pytest.raises(ValidationFailed):
-        service.run_waterbed(
+        displacement.run_waterbed(
             session=session, actor=system_principal(), filters=two_weeks(), metric="night_lookups"
         )
     officer = principal_factory(Role.officer, OrgKind.customs)
     with pytest.raises(PermissionDenied):
-        service.run_waterbed(session=session, actor=officer, filters=two_weeks())
+        displacement.run_waterbed(session=session, actor=officer, filters=two_weeks())
 
 
 def test_api_runs_on_indicators_and_guards_the_run(

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from mainport.custody.models import SealTelemetry
 from mainport.identity.models import OrgKind, Role
 from mainport.insider.models import StaffLookup
-from mainport.monitoring.service import Filters, daily_counts
+from mainport.monitoring.queries import Filters, daily_counts
 from mainport.shipments.models import Inspection, Seizure
 from mainport.world import WorldConfig, generate_world
 from mainport.world.generate import ingest_files, load_world

@@ -26,6 +26,7 @@ from mainport.demo.follow import Standing, standing
 from mainport.demo.plan import DemoPlan, Timeline
 from mainport.identity.principal import system_principal
 from mainport.imaging import service as imaging
+from mainport.monitoring import displacement, queries
 from mainport.monitoring import service as monitoring
 from mainport.reference.nodes import NODES
 from mainport.shipments.models import ContainerEvent
@@ -439,8 +440,8 @@ class Demo:
         c = self.people()
         this_monday = self.tl.today - timedelta(days=self.tl.today.weekday())
         with session_scope(self.factory) as s:
-            filters = monitoring.make_filters(self.tl.start, this_monday, None, "week")
-            findings = monitoring.run_waterbed(session=s, actor=c.analyst, filters=filters)
+            filters = queries.make_filters(self.tl.start, this_monday, None, "week")
+            findings = displacement.run_waterbed(session=s, actor=c.analyst, filters=filters)
             self.counts["waterbed_tests"] = len(findings)
             self.counts["waterbed_signals"] = sum(f.flagged for f in findings)
         self.log(

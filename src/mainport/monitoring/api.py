@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from mainport.api.deps import CurrentUser, SessionDep
 from mainport.errors import ValidationFailed
-from mainport.monitoring import charts, service
+from mainport.monitoring import charts, displacement, queries, service
 from mainport.monitoring.schemas import (
     FindingOut,
     LoadResultOut,
@@ -66,8 +66,8 @@ def dataset(ov: service.Overview, name: str) -> pd.DataFrame:
 
 def _filters(
     period: str | None, start: date | None, end: date | None, hub: list[str] | None, freq: str
-) -> service.Filters:
-    return service.make_filters(start, end, hub, freq, period)
+) -> queries.Filters:
+    return queries.make_filters(start, end, hub, freq, period)
 
 
 def dashboard_filters(
@@ -76,12 +76,12 @@ def dashboard_filters(
     start: date | None = None,
     end: date | None = None,
     freq: Annotated[str, Query(max_length=8)] = "week",
-) -> service.Filters:
+) -> queries.Filters:
     """The dashboard's query filters, shared by the overview, its exports and its charts."""
     return _filters(period, start, end, hub, freq)
 
 
-FiltersDep = Annotated[service.Filters, Depends(dashboard_filters)]
+FiltersDep = Annotated[queries.Filters, Depends(dashboard_filters)]
 
 
 @router.get("/overview")
@@ -166,13 +166,15 @@ def record_measure(body: MeasureIn, session: SessionDep, principal: CurrentUser)
 
 @router.get("/signals", response_model=list[SignalOut])
 def list_signals(session: SessionDep, principal: CurrentUser) -> list[SignalOut]:
-    return [SignalOut.model_validate(s) for s in service.list_signals(session=session, actor=principal)]
+    return [SignalOut.model_validate(s) for s in displacement.list_signals(session=session, actor=principal)]
 
 
 @router.post("/waterbed/run", response_model=list[FindingOut])
 def run_waterbed(body: WaterbedRunIn, session: SessionDep, principal: CurrentUser) -> list[FindingOut]:
-    filters = service.make_filters(body.start, body.end, None, "week", body.period)
-    findings = service.run_waterbed(session=session, actor=principal, filters=filters, metric=body.metric)
+    filters = queries.make_filters(body.start, body.end, None, "week", body.period)
+    findings = displacement.run_waterbed(
+        session=session, actor=principal, filters=filters, metric=body.metric
+    )
     return [
         FindingOut(
             source_hub=f.source_hub,

@@ -14,7 +14,7 @@ from mainport.database import session_scope
 from mainport.database.runtime import get_session_factory
 from mainport.errors import ValidationFailed
 from mainport.identity.principal import system_principal
-from mainport.monitoring import report, service
+from mainport.monitoring import displacement, queries, report, service
 
 app = typer.Typer(help="Monitoring: figures per hub, public series, budgets, waterbed signals, reports.")
 console = Console()
@@ -78,12 +78,12 @@ def waterbed(
             help="the detector's signal: 'indicators' (validated: seizures + out-of-hours look-ups + changed "
             "seals + new-consignee declarations) or one count metric, e.g. 'seizures'"
         ),
-    ] = service.INDICATORS,
+    ] = displacement.INDICATORS,
 ) -> None:
     """Test every hub pair after each enforcement change; store and print the flagged displacements."""
-    filters = service.make_filters(None, None, None, "week", period)
+    filters = queries.make_filters(None, None, None, "week", period)
     with session_scope(get_session_factory()) as session:
-        findings = service.run_waterbed(
+        findings = displacement.run_waterbed(
             session=session, actor=system_principal(), filters=filters, metric=metric
         )
     table = Table("source", "target", "from", "flagged", "ratio", "95% interval", "p")

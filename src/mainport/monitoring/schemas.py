@@ -47,7 +47,7 @@ class SignalOut(BaseModel):
 
 
 # The detector's signal: "indicators" (validated, default: seizures + out-of-hours look-ups + changed seals +
-# new-consignee declarations per hub and week) or one count metric alone (service.WATERBED_METRICS).
+# new-consignee declarations per hub and week) or one count metric alone (displacement.WATERBED_METRICS).
 WaterbedMetric = Literal[
     "indicators",
     "declarations",

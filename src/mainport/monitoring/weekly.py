@@ -4,10 +4,10 @@ The waterbed detector was validated on the sum of four product-visible counts pe
 (docs/waterbed.md); this module reads the records those counts come from and hands them to the pure counting
 in `indicators` (queries here, counting there). Each function returns long rows
 ``{"hub", "day", "metric", "value"}`` over ``[lo, hi)``, ready for `figures.per_period` like `daily_counts`.
-Seizures are counted by `service.daily_counts` already.
+Seizures are counted by `queries.daily_counts` already.
 
-No permission checks here: the caller (`service.run_waterbed`, monitoring:write) checks. Staff look-ups are
-insider intelligence (`insider:read`); this module only ever returns *counts per hub and day*: no user,
+No permission checks here: the caller (`displacement.run_waterbed`, monitoring:write) checks. Staff look-ups
+are insider intelligence (`insider:read`); this module only ever returns *counts per hub and day*: no user,
 organisation, container or time of a single look-up leaves `night_lookup_rows`.
 """
 
@@ -181,7 +181,7 @@ def new_consignee_rows(session: Session, lo: datetime, hi: datetime, hubs: list[
 
 
 def indicator_rows(session: Session, lo: datetime, hi: datetime, hubs: list[str]) -> list[Row]:
-    """The three non-seizure indicators, long rows per hub and day (seizures: `service.daily_counts`)."""
+    """The three non-seizure indicators, long rows per hub and day (seizures: `queries.daily_counts`)."""
     return [
         *night_lookup_rows(session, lo, hi, hubs),
         *seal_change_rows(session, lo, hi, hubs),
