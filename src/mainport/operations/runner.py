@@ -14,7 +14,7 @@ from mainport.audit import service as audit
 from mainport.database import session_scope, utcnow
 from mainport.identity.principal import system_principal
 from mainport.logs import get_logger
-from mainport.operations import service
+from mainport.operations import ledger
 from mainport.recurring import JobContext, ScheduledJob
 
 log = get_logger("mainport.jobs")
@@ -48,7 +48,7 @@ def execute(
     """Run ``job`` once. A failure is recorded and audited, not raised: the scheduler decides on a retry."""
     actor = system_principal()
     with session_scope(factory) as session:
-        run = service.start_run(
+        run = ledger.start_run(
             session=session,
             job=job.name,
             trigger=trigger,
@@ -57,7 +57,7 @@ def execute(
             run_id=run_id,
         )
         run_id = run.id
-        since = service.last_success(session, job.name)
+        since = ledger.last_success(session=session, job=job.name)
     log.info("job.start", job=job.name, run_id=run_id, trigger=trigger, attempt=attempt)
     try:
         with session_scope(factory) as session:
@@ -74,7 +74,7 @@ def execute(
         error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
         log.warning("job.failed", job=job.name, run_id=run_id, attempt=attempt, error=str(exc)[:300])
         with session_scope(factory) as session:
-            service.finish_run(session=session, run_id=run_id, ok=False, error=error)
+            ledger.finish_run(session=session, run_id=run_id, ok=False, error=error)
             audit.record(
                 session=session,
                 actor=actor,
@@ -85,7 +85,7 @@ def execute(
             )
         return RunOutcome(run_id, job.name, False, attempt, {}, error)
     with session_scope(factory) as session:
-        service.finish_run(session=session, run_id=run_id, ok=True, result=result)
+        ledger.finish_run(session=session, run_id=run_id, ok=True, result=result)
     log.info("job.ok", job=job.name, run_id=run_id, **{k: v for k, v in result.items() if _loggable(v)})
     return RunOutcome(run_id, job.name, True, attempt, result, None)
 

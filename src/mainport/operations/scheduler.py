@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mainport.database import session_scope, utcnow
 from mainport.logs import get_logger
-from mainport.operations import service
+from mainport.operations import ledger
 from mainport.operations.runner import RunOutcome, execute
 from mainport.recurring import ScheduledJob
 
@@ -33,7 +33,7 @@ class JobScheduler:
     ) -> None:
         self.factory = factory
         self.jobs = jobs
-        self.holder = holder or service.this_host()
+        self.holder = holder or ledger.this_host()
         self.lease_ttl = lease_ttl
         self.poll = poll
         self._leader = False
@@ -49,7 +49,7 @@ class JobScheduler:
     def renew_lease(self) -> bool:
         try:
             with session_scope(self.factory) as session:
-                leader = service.take_lease(session=session, holder=self.holder, ttl=self.lease_ttl)
+                leader = ledger.take_lease(session=session, holder=self.holder, ttl=self.lease_ttl)
         except Exception as exc:  # the database is away: not the leader until it answers again
             log.warning("scheduler.lease_failed", holder=self.holder, error=str(exc)[:200])
             leader = False
@@ -96,7 +96,7 @@ class JobScheduler:
         with session_scope(self.factory) as session:
             claimed = [
                 (r.id, r.job, r.requested_by)
-                for r in service.claim_queued(session=session, known=set(self.jobs))
+                for r in ledger.claim_queued(session=session, known=set(self.jobs))
             ]
         outcomes = []
         for run_id, name, who in claimed:
@@ -127,7 +127,7 @@ class JobScheduler:
         if self._leader:
             try:
                 with session_scope(self.factory) as session:
-                    service.release_lease(session=session, holder=self.holder)
+                    ledger.release_lease(session=session, holder=self.holder)
             except Exception as exc:  # the next leader takes over when the lease expires
                 log.warning("scheduler.release_failed", error=str(exc)[:200])
         self._leader = False

@@ -1,63 +1,23 @@
-"""Job runs and the scheduler lease, as the operations page, the API and the runner see them.
-
-Callers own the transaction (the runner commits between the phases of a run)."""
+"""Job runs and the scheduler lease as people see them (the operations page, the API, the CLI): the jobs,
+their last and next runs, a run asked for by hand. The runner's own bookkeeping is in `ledger`."""
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mainport.audit import service as audit
 from mainport.database import utcnow
-from mainport.errors import NotFound, ValidationFailed
+from mainport.errors import ValidationFailed
 from mainport.identity.principal import Principal
+from mainport.operations import ledger
+from mainport.operations.ledger import LEASE
 from mainport.operations.models import JobRun, SchedulerLease
 from mainport.recurring import ScheduledJob
-
-LEASE = "scheduler"
-ERROR_LIMIT = 4000
-
-
-def this_host() -> str:
-    import os
-
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-# ------------------------------------------------------------------ the lease: one leader at a time
-def take_lease(*, session: Session, holder: str, ttl: timedelta, now: datetime | None = None) -> bool:
-    """Become (or stay) the leader. True if ``holder`` holds the lease until now + ttl."""
-    now = now or utcnow()
-    lease = session.get(SchedulerLease, LEASE, with_for_update=True)
-    if lease is None:
-        try:
-            with session.begin_nested():
-                session.add(
-                    SchedulerLease(
-                        name=LEASE, holder=holder, acquired_at=now, renewed_at=now, expires_at=now + ttl
-                    )
-                )
-        except IntegrityError:  # another scheduler inserted it first
-            return False
-        return True
-    if lease.holder != holder and lease.expires_at > now:
-        return False
-    if lease.holder != holder:
-        lease.holder, lease.acquired_at = holder, now
-    lease.renewed_at, lease.expires_at = now, now + ttl
-    return True
-
-
-def release_lease(*, session: Session, holder: str) -> None:
-    lease = session.get(SchedulerLease, LEASE, with_for_update=True)
-    if lease is not None and lease.holder == holder:
-        session.delete(lease)
 
 
 def scheduler_state(*, session: Session, actor: Principal, now: datetime | None = None) -> dict[str, Any]:
@@ -68,69 +28,6 @@ def scheduler_state(*, session: Session, actor: Principal, now: datetime | None 
     if lease is None:
         return {"leader": None, "renewed_at": None, "alive": False}
     return {"leader": lease.holder, "renewed_at": lease.renewed_at, "alive": lease.expires_at > now}
-
-
-# ------------------------------------------------------------------ runs
-def start_run(
-    *,
-    session: Session,
-    job: str,
-    trigger: str,
-    attempt: int = 1,
-    requested_by: str = "system",
-    run_id: int | None = None,
-) -> JobRun:
-    now = utcnow()
-    if run_id is not None:
-        run = session.get(JobRun, run_id)
-        if run is None:
-            raise NotFound(f"job run {run_id} not found")
-    else:
-        run = JobRun(job=job, trigger=trigger, attempt=attempt, requested_by=requested_by, queued_at=now)
-        session.add(run)
-    run.status, run.started_at, run.host = "running", now, this_host()
-    session.flush()
-    return run
-
-
-def finish_run(
-    *, session: Session, run_id: int, ok: bool, result: dict[str, Any] | None = None, error: str | None = None
-) -> JobRun:
-    run = session.get(JobRun, run_id)
-    if run is None:
-        raise NotFound(f"job run {run_id} not found")
-    run.status = "ok" if ok else "failed"
-    run.finished_at = utcnow()
-    run.result = result or {}
-    run.error = error[-ERROR_LIMIT:] if error else None
-    session.flush()
-    return run
-
-
-def last_success(session: Session, job: str) -> datetime | None:
-    """When the last successful run of ``job`` started: incremental jobs look at what came after it."""
-    return session.scalar(select(func.max(JobRun.started_at)).where(JobRun.job == job, JobRun.status == "ok"))
-
-
-def claim_queued(*, session: Session, known: set[str]) -> list[JobRun]:
-    """Take the runs people asked for (status queued -> running) so that one scheduler runs each once."""
-    queued = session.scalars(
-        select(JobRun).where(JobRun.status == "queued").order_by(JobRun.id).limit(20)
-    ).all()
-    claimed = []
-    for run in queued:
-        if run.job not in known:
-            finish_run(session=session, run_id=run.id, ok=False, error=f"unknown job {run.job!r}")
-            continue
-        taken = session.execute(
-            update(JobRun)
-            .where(JobRun.id == run.id, JobRun.status == "queued")
-            .values(status="claimed", host=this_host())
-        )
-        if taken.rowcount:  # type: ignore[attr-defined]
-            claimed.append(run)
-    session.flush()
-    return claimed
 
 
 def request_run(*, session: Session, actor: Principal, jobs: dict[str, ScheduledJob], name: str) -> JobRun:
@@ -199,7 +96,7 @@ def overview(
                 description=job.description,
                 schedule=job.schedule,
                 last=last,
-                last_ok_at=last_success(session, job.name),
+                last_ok_at=ledger.last_success(session=session, job=job.name),
                 next_run_at=next_fire(job, now, last.started_at if last else None),
                 failures_7d=int(failures or 0),
                 queued=bool(queued),
