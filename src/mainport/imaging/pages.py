@@ -3,17 +3,76 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from mainport.api.deps import CurrentUser, SessionDep
-from mainport.imaging import service
-from mainport.web.templating import add_template_dir, render
+from mainport.imaging import lists, service
+from mainport.web.listing import CSV_LIMIT, csv_response, parse_sort
+from mainport.web.listing import Query as ListQuery
+from mainport.web.templating import add_nav, add_template_dir, render
 
 router = APIRouter(include_in_schema=False)
 add_template_dir(Path(__file__).parent / "templates")
+add_nav("Scans", "/scans", "imaging:read", "Today")
+SCAN_CSV = (
+    "id",
+    "container",
+    "phase",
+    "place",
+    "scanner",
+    "scanned_at",
+    "comparison",
+    "score",
+    "alert",
+    "reviewed",
+)
+
+
+@router.get("/scans")
+def scans_page(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentUser,
+    q: Annotated[str | None, Query(max_length=64)] = None,
+    phase: Annotated[str | None, Query(pattern="^(|origin|arrival)$")] = None,
+    place: Annotated[str | None, Query(max_length=5)] = None,
+    awaiting: bool = False,
+    sort: Annotated[str | None, Query(max_length=32)] = None,
+    format: Annotated[str, Query(pattern="^(html|csv)$")] = "html",
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    order = parse_sort(sort, lists.SCAN_SORTS, "-scanned_at")
+    common: dict[str, Any] = {
+        "session": session,
+        "actor": principal,
+        "q": q,
+        "phase": phase or None,
+        "place": place or None,
+        "awaiting_review": awaiting,
+        "sort": order,
+    }
+    if format == "csv":
+        rows, _ = lists.search_scans(**common, limit=CSV_LIMIT)
+        return csv_response(
+            "scans",
+            SCAN_CSV,
+            ((r.id, r.container_number, r.phase, r.unlocode, r.scanner_id, r.scanned_at, r.comparison_id,
+              r.score, r.alert_id, r.reviewed) for r in rows),
+        )  # fmt: skip
+    rows, total = lists.search_scans(**common, limit=50, offset=offset)
+    params = {"q": q, "phase": phase, "place": place, "awaiting": "true" if awaiting else None}
+    ctx = {
+        "rows": rows,
+        "total": total,
+        "offset": offset,
+        "size": 50,
+        "f": {k: v or "" for k, v in params.items()},
+        "query": ListQuery("/scans", params, order),
+    }
+    return render(request, "imaging/scans.html", ctx, principal=principal)
 
 
 @router.get("/scans/{container_number}")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from mainport.api.deps import CurrentUser, SessionDep
-from mainport.ingest import service
+from mainport.database.sorting import parse_sort
+from mainport.ingest import lists, service
+from mainport.web.listing import CSV_LIMIT, csv_response
+from mainport.web.listing import Query as ListQuery
 from mainport.web.templating import add_template_dir, render
 
 router = APIRouter(include_in_schema=False)
@@ -18,18 +21,44 @@ PAGE_SIZE = 50
 SHOWN_CHARS = 20_000  # the raw payload shown on the page (the record keeps up to 64 KiB)
 
 
+QUARANTINE_CSV = ("id", "kind", "status", "source", "locator", "reason", "retries", "size", "received_at")
+
+
 @router.get("/quarantine")
 def quarantine_page(
     request: Request,
     session: SessionDep,
     principal: CurrentUser,
     kind: Annotated[str | None, Query(max_length=32)] = None,
+    status: Annotated[str, Query(pattern="^(open|replayed|discarded|all)$")] = "open",
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    sort: Annotated[str | None, Query(max_length=32)] = None,
+    format: Annotated[str, Query(pattern="^(html|csv)$")] = "html",
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
-    items, total = service.list_quarantine(
-        session=session, actor=principal, kind=kind or None, status="open", limit=PAGE_SIZE, offset=offset
-    )
-    ctx = {"items": items, "total": total, "kind": kind or "", "offset": offset, "size": PAGE_SIZE}
+    order = parse_sort(sort, list(lists.QUARANTINE_SORTS), "id")
+    common: dict[str, Any] = {"session": session, "actor": principal, "kind": kind or None, "q": q,
+              "status": None if status == "all" else status, "sort": order}  # fmt: skip
+    if format == "csv":
+        rows, _ = lists.search_quarantine(**common, limit=CSV_LIMIT)
+        return csv_response(
+            "quarantine",
+            QUARANTINE_CSV,
+            ((r.id, r.kind, r.status, r.source, r.locator, r.reason, r.retries, r.raw_size, r.received_at)
+             for r in rows),
+        )  # fmt: skip
+    items, total = lists.search_quarantine(**common, limit=PAGE_SIZE, offset=offset)
+    params = {"kind": kind, "status": status, "q": q}
+    ctx = {
+        "items": items,
+        "total": total,
+        "kind": kind or "",
+        "kinds": sorted({service.record_kind(k) for k in service.kinds()}),
+        "f": {k: v or "" for k, v in params.items()},
+        "query": ListQuery("/quarantine", params, order),
+        "offset": offset,
+        "size": PAGE_SIZE,
+    }
     return render(request, "ingest/quarantine.html", ctx, principal=principal)
 
 

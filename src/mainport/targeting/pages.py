@@ -7,15 +7,19 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from mainport import flows
 from mainport.api.deps import CurrentUser, SessionDep
-from mainport.errors import ValidationFailed
+from mainport.database.sorting import parse_sort
+from mainport.errors import Conflict, ValidationFailed
 from mainport.reference.nodes import NODES
-from mainport.targeting import intelligence, service
+from mainport.targeting import intelligence, lists, service
+from mainport.targeting.selection import Capacity
 from mainport.targeting.watchlist import KINDS
+from mainport.web.listing import CSV_LIMIT, csv_response
+from mainport.web.listing import Query as ListQuery
 from mainport.web.templating import add_nav, add_template_dir, render
 
 router = APIRouter(include_in_schema=False)
@@ -194,16 +198,101 @@ def my_hub(principal: CurrentUser) -> Response:
     return RedirectResponse(f"/targeting/{hub}", status_code=303)
 
 
-@router.get("/targeting/{hub}")
-def hub_page(
-    request: Request, hub: str, session: SessionDep, principal: CurrentUser, day: date | None = None
+SELECTION_CSV = ("id", "hub", "day", "strategy", "candidates", "selected", "recorded", "found", "created_by")
+
+
+@router.get("/targeting/selections")
+def selections_page(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentUser,
+    hub: Annotated[str | None, Query(max_length=32)] = None,
+    since: date | None = None,
+    until: date | None = None,
+    sort: Annotated[str | None, Query(max_length=32)] = None,
+    format: Annotated[str, Query(pattern="^(html|csv)$")] = "html",
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
-    day = day or datetime.now(UTC).date()
+    order = parse_sort(sort, lists.SELECTION_SORTS, "-day")
+    common: dict[str, Any] = {
+        "session": session,
+        "actor": principal,
+        "hub": hub or None,
+        "since": since,
+        "until": until,
+    }
+    if format == "csv":
+        rows, _ = lists.search_selections(**common, sort=order, limit=CSV_LIMIT)
+        return csv_response(
+            "selections",
+            SELECTION_CSV,
+            ((r.id, r.hub, r.day, r.strategy, r.candidates, r.selected, r.recorded, r.found, r.created_by)
+             for r in rows),
+        )  # fmt: skip
+    rows, total = lists.search_selections(**common, sort=order, limit=50, offset=offset)
+    params = {"hub": hub, "since": since, "until": until}
+    ctx = {"rows": rows, "total": total, "offset": offset, "size": 50, "hubs": list(NODES),
+           "f": {k: v or "" for k, v in params.items()},
+           "query": ListQuery("/targeting/selections", params, order)}  # fmt: skip
+    return render(request, "targeting/selections.html", ctx, principal=principal)
+
+
+def _hub_page(
+    request: Request,
+    session: Any,
+    principal: Any,
+    hub: str,
+    day: date,
+    *,
+    error: str = "",
+    status_code: int = 200,
+) -> Response:
     sel = service.get_selection(session=session, actor=principal, hub=hub, day=day)
     intel = intelligence.summary(session, actor=principal, hub=hub, day=day)
-    return render(
-        request,
-        "targeting/hub.html",
-        {"hub": hub, "day": day, "selection": sel, "intel": intel},
-        principal=principal,
-    )
+    ctx = {"hub": hub, "day": day, "selection": sel, "intel": intel, "hubs": list(NODES), "error": error,
+           "may_run": principal.can("targeting:admin")}  # fmt: skip
+    return render(request, "targeting/hub.html", ctx, principal=principal, status_code=status_code)
+
+
+@router.post("/targeting/{hub}/run")
+def run_selection(
+    request: Request,
+    hub: str,
+    session: SessionDep,
+    principal: CurrentUser,
+    day: Annotated[date, Form()],
+    capacity_scan: Annotated[int | None, Form(ge=0, le=10_000)] = None,
+    capacity_physical: Annotated[int, Form(ge=0, le=10_000)] = 0,
+    exploration_share: Annotated[float, Form(ge=0.0, le=1.0)] = 0.10,
+) -> Response:
+    """Run the day's selection from the page: the same service (and rights) as POST /api/v1/targeting/..."""
+    cap = Capacity(scan=capacity_scan, physical=capacity_physical) if capacity_scan is not None else None
+    try:
+        service.run_selection(
+            session=session,
+            actor=principal,
+            hub=hub,
+            day=day,
+            capacity=cap,
+            exploration_share=exploration_share,
+        )
+    except (ValidationFailed, Conflict) as exc:
+        return _hub_page(
+            request, session, principal, hub, day, error=exc.message, status_code=exc.status_code
+        )
+    return RedirectResponse(f"/targeting/{hub}?day={day}", status_code=303)
+
+
+@router.get("/targeting/{hub}")
+def hub_page(
+    request: Request,
+    hub: str,
+    session: SessionDep,
+    principal: CurrentUser,
+    day: date | None = None,
+    switch: Annotated[str | None, Query(max_length=32)] = None,
+) -> Response:
+    day = day or datetime.now(UTC).date()
+    if switch and switch != hub and switch in NODES:  # the hub picker of the page (works without script)
+        return RedirectResponse(f"/targeting/{switch}?day={day}", status_code=303)
+    return _hub_page(request, session, principal, hub, day)

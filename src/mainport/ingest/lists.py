@@ -1,0 +1,65 @@
+"""The quarantine as a list: by kind and status, a text search over reason, source and locator, a chosen
+sort; what a party sees is decided by identity.policy.quarantine (its own records only, unless government)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from mainport.audit import service as audit
+from mainport.database.sorting import Sort, like_term, order_by
+from mainport.identity import policy
+from mainport.identity.principal import Principal
+from mainport.ingest.models import QuarantinedRecord
+
+QUARANTINE_SORTS: dict[str, Any] = {
+    "id": QuarantinedRecord.id,
+    "received_at": QuarantinedRecord.received_at,
+    "kind": QuarantinedRecord.kind,
+    "source": QuarantinedRecord.source,
+    "retries": QuarantinedRecord.retries,
+    "size": QuarantinedRecord.raw_size,
+}
+
+
+def search_quarantine(
+    *,
+    session: Session,
+    actor: Principal,
+    kind: str | None = None,
+    status: str | None = "open",
+    q: str | None = None,
+    sort: Sort,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[QuarantinedRecord], int]:
+    actor.require("quarantine:read")
+    query = select(QuarantinedRecord).where(policy.quarantine(session, actor))
+    if kind:
+        query = query.where(QuarantinedRecord.kind == kind)
+    if status:
+        query = query.where(QuarantinedRecord.status == status)
+    term = like_term(q)
+    if term is not None:
+        low = term.lower()
+        query = query.where(
+            or_(
+                func.lower(QuarantinedRecord.reason).contains(low, autoescape=True),
+                func.lower(QuarantinedRecord.source).contains(low, autoescape=True),
+                QuarantinedRecord.locator == term,
+            )
+        )
+    total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    ordered = query.order_by(*order_by(sort, QUARANTINE_SORTS, QuarantinedRecord.id))
+    items = list(session.scalars(ordered.limit(limit).offset(offset)))
+    audit.record(
+        session=session,
+        actor=actor,
+        action="quarantine.search",
+        entity_type="quarantined_record",
+        entity_id="*",
+        detail={"kind": kind, "status": status, "q": q, "sort": sort.param, "returned": len(items)},
+    )
+    return items, total
