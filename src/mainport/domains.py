@@ -16,6 +16,7 @@ DOMAINS: tuple[str, ...] = (
     "custody",
     "imaging",
     "targeting",
+    "origin",
     "monitoring",
     "insider",
     "screening",

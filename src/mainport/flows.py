@@ -22,14 +22,19 @@ from mainport.custody import service as custody
 from mainport.custody.models import CustodyPlan
 from mainport.errors import ValidationFailed
 from mainport.identity.principal import Principal
+from mainport.origin import holds
+from mainport.origin.models import HoldRequest
 from mainport.shipments import outcomes
 from mainport.shipments import service as shipments
 from mainport.shipments.models import Declaration, Inspection, Seizure
 from mainport.targeting import outcome_links as links
 
 # Alerts that mean "this box must be looked at physically": a targeting selection (tips arrive as selections
-# with strategy tip) and an origin/arrival scan difference.
-PHYSICAL_CHECK_KINDS = frozenset({"selected_for_inspection", "scan_difference"})
+# with strategy tip), an origin/arrival scan difference, an origin scan read as suspicious and a hold request
+# the origin port left unanswered before loading.
+PHYSICAL_CHECK_KINDS = frozenset(
+    {"selected_for_inspection", "scan_difference", "origin.suspicious_scan", "origin.hold_unanswered"}
+)
 # Look a little before the last run: alerts committed by a long selection that started before it.
 PLAN_OVERLAP = timedelta(minutes=10)
 
@@ -353,3 +358,65 @@ def plan_physical_checks(
         custody.sync_events(session=session, actor=actor, plan_id=plan.id)
         run.opened.append(plan.id)
     return run
+
+
+def answer_hold(
+    *,
+    session: Session,
+    actor: Principal,
+    hold_id: int,
+    answer: str,
+    kg: float = 0.0,
+    note: str = "",
+    answered_by: str | None = None,
+) -> HoldRequest:
+    """The origin port's answer to a hold request and what it moves: an inspection there (inspected or found)
+    is the declaration's outcome (targeting learns from it, its selection item and custody plan close); a
+    find raises a critical alert and opens a case (for the liaison and the investigators)."""
+    row = holds.record_answer(
+        session=session,
+        actor=actor,
+        hold_id=hold_id,
+        answer=answer,
+        kg=kg,
+        note=note,
+        answered_by=answered_by,
+    )
+    if row.inspection_id is not None or answer not in ("inspected", "found"):
+        return row
+    where = f"at origin {row.origin_unlocode} by {row.control_unit}"
+    if row.declaration_id is not None:
+        outcome = record_outcome(
+            session=session,
+            actor=actor,
+            declaration_id=row.declaration_id,
+            result="found" if answer == "found" else "not_found",
+            kg=kg,
+            kind="physical",
+            inspected_at=row.answered_at,
+            notes=f"{where}: {note}".strip()[:2000],
+        )
+        row.inspection_id = outcome.inspection.id
+    if answer == "found":
+        alert = cases.raise_alert(
+            session=session,
+            actor=actor,
+            source="origin",
+            kind="origin.found_at_origin",
+            container_number=row.container_number,
+            declaration_id=row.declaration_id,
+            hub=row.hub,
+            severity=4,
+            title=f"{row.container_number}: {kg:g} kg found {where}",
+            detail={"hold": row.id, "kg": kg},
+        )
+        row.alert_id = alert.id
+        cases.open_case(
+            session=session,
+            actor=actor,
+            alert_ids=[alert.id],
+            title=f"Found at origin: {row.container_number} ({row.origin_unlocode})",
+            notes=note,
+        )
+    session.flush()
+    return row

@@ -19,7 +19,9 @@ from mainport.database import chunks, utcnow
 from mainport.errors import Conflict, NotFound, ValidationFailed
 from mainport.identity.principal import Principal
 
-SOURCES = frozenset({"targeting", "imaging", "custody", "release", "seal", "insider", "manual", "monitoring"})
+SOURCES = frozenset(
+    {"targeting", "imaging", "custody", "release", "seal", "insider", "manual", "monitoring", "origin", "federation"}
+)
 MIN_SEVERITY, MAX_SEVERITY = 1, 4
 
 
