@@ -38,7 +38,7 @@ SEEDS = {
     "sim2": {"tune": 31, "eval": 4242, "calib": 8191},
 }
 _SOURCES = {
-    "sim1": ["scene.py", "scanner.py", "render.py", "physics.py"],
+    "sim1": ["scene.py", "canvas.py", "cargo.py", "scanner.py", "render.py", "physics.py"],
     "sim2": [
         f"sim2/{n}"
         for n in (

@@ -2,7 +2,7 @@
 
     nice -n 10 .venv/bin/python benchmarks/imaging_generalisation.py              # full protocol
     nice -n 10 .venv/bin/python benchmarks/imaging_generalisation.py --quick  # 40 + 40 pairs per simulator
-    ... --no-single --no-selfcal --dask                                         # choose sections
+    ... --procs 16 --no-single --no-selfcal --per-pairing 100                   # processes, sections
 
 Simulators: ``sim1`` = mainport's own renderer, ``sim2`` = the independently written one
 (``imaging.sim2``). Splits: ``tune`` (fits the score calibration and the alert thresholds), ``eval``
@@ -42,6 +42,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "src"))
 
 import imaging_data as data  # noqa: E402
+import imaging_operation as operation  # noqa: E402
 
 from mainport.imaging.meta import ScanImage  # noqa: E402
 
@@ -150,27 +151,48 @@ def _single_one(scan: ScanImage, group: str, packages: int, mass: float) -> dict
         return {"score": 0.0, "error": f"{type(exc).__name__}: {exc}"}
 
 
+def _row(args: tuple[str, str]) -> dict[str, Any]:
+    """One cached pair through the comparator (or the single-scan analysis of both its scans)."""
+    pair_path, what = args
+    o, a, truth = data.load(Path(pair_path))
+    if what == "compare":
+        row = _compare_one(o, a)
+    else:
+        row = {
+            "origin": _single_one(o, truth.group, truth.declared_packages, truth.declared_mass_kg),
+            "arrival": _single_one(a, truth.group, truth.declared_packages, truth.declared_mass_kg),
+        }
+    row["truth"] = data.asdict(truth)
+    return row
+
+
 def run(sim: str, split: str, n: int, procs: int, what: str = "compare") -> list[dict[str, Any]]:
-    """Comparator (or single-scan) results for pairs 0..n-1, cached per comparator source hash."""
+    """Comparator (or single-scan) results for pairs 0..n-1, cached per comparator source hash; the
+    pairs are rendered and compared in ``procs`` processes (CPU time per pair is measured in each)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{what}-{sim}-{data.code_hash(sim)}-{split}-{comparator_hash()}.json"
     cached: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
     paths = data.ensure(sim, split, n, procs)
     todo = [i for i in range(n) if str(i) not in cached]
-    for k, i in enumerate(todo, start=1):
-        o, a, truth = data.load(paths[i])
-        if what == "compare":
-            row = _compare_one(o, a)
-        else:
-            row = {
-                "origin": _single_one(o, truth.group, truth.declared_packages, truth.declared_mass_kg),
-                "arrival": _single_one(a, truth.group, truth.declared_packages, truth.declared_mass_kg),
-            }
-        row["truth"] = data.asdict(truth)
-        cached[str(i)] = row
-        if k % 20 == 0 or k == len(todo):
-            path.write_text(json.dumps(cached))
-            print(f"  {what} {sim}/{split}: {k}/{len(todo)}", flush=True)
+    jobs = [(str(paths[i]), what) for i in todo]
+    if procs <= 1:
+        results: Any = map(_row, jobs)
+        pool = None
+    else:
+        import multiprocessing as mp
+
+        pool = mp.get_context("spawn").Pool(procs)
+        results = pool.imap(_row, jobs, chunksize=1)
+    try:
+        for k, (i, row) in enumerate(zip(todo, results, strict=True), start=1):
+            cached[str(i)] = row
+            if k % 20 == 0 or k == len(todo):
+                path.write_text(json.dumps(cached))
+                print(f"  {what} {sim}/{split}: {k}/{len(todo)}", flush=True)
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
     return [cached[str(i)] for i in range(n)]
 
 
@@ -288,7 +310,9 @@ def _fmt(d: dict[str, Any], indent: str = "  ") -> str:
     return "\n".join(lines)
 
 
-def protocol(n_tune: int, n_eval: int, procs: int) -> dict[str, Any]:
+def protocol(
+    n_tune: int, n_eval: int, procs: int, single: bool = True, per_pairing: int = 0
+) -> dict[str, Any]:
     res = {
         (s, sp): run(s, sp, n, procs)
         for s in ("sim1", "sim2")
@@ -303,6 +327,18 @@ def protocol(n_tune: int, n_eval: int, procs: int) -> dict[str, Any]:
             "calibration": calib,
             **evaluate(res[(src, "eval")], calib, thr, src),
         }
+    for sim in ("sim2", "sim1"):  # check_declared was written against sim1's scenes; sim2 is held out
+        if single:
+            report[f"single-scan analysis on {sim}/eval"] = operation.single_scan(
+                run(sim, "eval", n_eval, procs, what="single")
+            )
+        if per_pairing:
+            from mainport.config import Settings
+
+            n = per_pairing * len(data.CALIB_PAIRINGS[sim])
+            report[f"self-calibration on {sim}/calib (50 confirmed-clean pairs per pairing)"] = (
+                operation.self_calibration(run(sim, "calib", n, procs), Settings().scan_alert_threshold)
+            )
     return report
 
 
@@ -311,16 +347,25 @@ def main() -> int:
     ap.add_argument("--tune-pairs", type=int, default=160)
     ap.add_argument("--eval-pairs", type=int, default=240)
     ap.add_argument("--quick", action="store_true", help="40 tuning and 40 evaluation pairs per simulator")
-    ap.add_argument("--procs", type=int, default=2, help="render processes (first run only)")
+    ap.add_argument("--procs", type=int, default=2, help="processes that render and compare pairs")
+    ap.add_argument("--no-single", action="store_true", help="leave out the single-scan analysis")
+    ap.add_argument("--no-selfcal", action="store_true", help="leave out the self-calibration section")
+    ap.add_argument(
+        "--per-pairing", type=int, default=100, help="calib pairs per scanner pairing (50 fit, rest held out)"
+    )
     ap.add_argument("--json", type=Path, default=OUT / "imaging_generalisation.json")
     args = ap.parse_args()
     n_tune, n_eval = (40, 40) if args.quick else (args.tune_pairs, args.eval_pairs)
     t0 = time.perf_counter()
     load = os.getloadavg()
-    report = protocol(n_tune, n_eval, args.procs)
+    per_pairing = 0 if args.no_selfcal else (60 if args.quick else args.per_pairing)
+    report = protocol(n_tune, n_eval, args.procs, single=not args.no_single, per_pairing=per_pairing)
     for k, v in report.items():
         print(f"\n== {k}")
-        print(_fmt(v))
+        if k.startswith(("single-scan", "self-calibration")):
+            print(json.dumps(v, indent=1, default=str))
+        else:
+            print(_fmt(v))
     print(
         f"\ncomparator {comparator_hash()}, sim1 {data.code_hash('sim1')}, sim2 {data.code_hash('sim2')}; "
         f"load average at start {load[0]:.1f}, {time.perf_counter() - t0:.0f} s"

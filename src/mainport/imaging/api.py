@@ -14,8 +14,16 @@ from fastapi.responses import Response
 from mainport.api.deps import CurrentUser, SessionDep
 from mainport.config import Settings
 from mainport.errors import ValidationFailed
-from mainport.imaging import service
-from mainport.imaging.schemas import ComparisonOut, ContainerScansOut, DeclaredCheckOut, ScanOut
+from mainport.imaging import calibration, service
+from mainport.imaging.schemas import (
+    CalibrationOut,
+    ComparisonOut,
+    ContainerScansOut,
+    DeclaredCheckOut,
+    OutcomeIn,
+    OutcomeOut,
+    ScanOut,
+)
 from mainport.imaging.store import ImageStore, image_store
 
 router = APIRouter(prefix="/scans", tags=["imaging"])
@@ -30,6 +38,31 @@ def _platform(request: Request) -> tuple[Settings, ImageStore]:
 
 def _png(data: bytes) -> Response:
     return Response(data, media_type="image/png", headers=_PNG_HEADERS)
+
+
+@router.get("/calibration", response_model=list[CalibrationOut])
+def list_calibration(session: SessionDep, principal: CurrentUser) -> list[CalibrationOut]:
+    """Self-calibrated alert threshold of every scanner pairing (and how many clean pairs it rests on)."""
+    rows = calibration.list_calibrations(session=session, actor=principal)
+    return [CalibrationOut.model_validate(r) for r in rows]
+
+
+@router.post("/comparisons/{comparison_id}/outcome", response_model=OutcomeOut, status_code=201)
+def post_outcome(
+    comparison_id: int, body: OutcomeIn, request: Request, session: SessionDep, principal: CurrentUser
+) -> OutcomeOut:
+    """What the inspection of this pair found: ``clean`` re-estimates the pairing's alert threshold."""
+    settings: Settings = request.app.state.settings
+    rec = calibration.record_outcome(
+        session=session,
+        actor=principal,
+        comparison_id=comparison_id,
+        outcome=body.outcome,
+        inspection_id=body.inspection_id,
+        note=body.note,
+        default_threshold=settings.scan_alert_threshold,
+    )
+    return OutcomeOut.model_validate(rec)
 
 
 @router.get("/comparisons/{comparison_id}", response_model=ComparisonOut)

@@ -176,3 +176,97 @@ def compare_pending_cmd(
     factory, actor = _platform(as_user)
     ids = compare_pending(session_factory=factory, actor=actor)
     typer.echo(f"{len(ids)} comparison(s)")
+
+
+@app.command("outcome")
+def outcome_cmd(
+    comparison_id: Annotated[int, typer.Argument(help="the comparison (pair) that was inspected")],
+    outcome: Annotated[str, typer.Argument(help="clean | found")],
+    inspection_id: Annotated[int | None, typer.Option("--inspection", help="inspection record id")] = None,
+    note: Annotated[str, typer.Option("--note", help="free text")] = "",
+    as_user: Annotated[
+        str | None, typer.Option("--as-user", help="act as this user (default: system)")
+    ] = None,
+) -> None:
+    """Record what the inspection of a compared pair found (clean pairs calibrate the alert threshold)."""
+    from mainport.config import get_settings
+    from mainport.database import session_scope
+    from mainport.errors import MainportError
+    from mainport.imaging import calibration
+
+    factory, actor = _platform(as_user)
+    try:
+        with session_scope(factory) as session:
+            calibration.record_outcome(
+                session=session,
+                actor=actor,
+                comparison_id=comparison_id,
+                outcome=outcome,
+                inspection_id=inspection_id,
+                note=note,
+                default_threshold=get_settings().scan_alert_threshold,
+            )
+    except MainportError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"comparison {comparison_id}: {outcome}")
+
+
+@app.command("confirm-clean")
+def confirm_clean_cmd(
+    as_user: Annotated[
+        str | None, typer.Option("--as-user", help="act as this user (default: system)")
+    ] = None,
+) -> None:
+    """Take outcomes of compared pairs from the physical inspection records (not_found = clean)."""
+    from mainport.config import get_settings
+    from mainport.database import session_scope
+    from mainport.imaging import calibration
+
+    factory, actor = _platform(as_user)
+    with session_scope(factory) as session:
+        recs = calibration.confirm_from_inspections(
+            session=session, actor=actor, default_threshold=get_settings().scan_alert_threshold
+        )
+        clean = sum(r.outcome == "clean" for r in recs)
+    typer.echo(f"{len(recs)} outcome(s) from inspections: {clean} clean, {len(recs) - clean} found")
+
+
+@app.command("calibration")
+def calibration_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="print as JSON")] = False,
+    as_user: Annotated[
+        str | None, typer.Option("--as-user", help="act as this user (default: system)")
+    ] = None,
+) -> None:
+    """The self-calibrated alert threshold of every scanner pairing."""
+    from mainport.database import session_scope
+    from mainport.imaging import calibration
+
+    factory, actor = _platform(as_user)
+    with session_scope(factory) as session:
+        rows = [
+            {
+                "origin_scanner": r.origin_scanner,
+                "arrival_scanner": r.arrival_scanner,
+                "params_version": r.params_version,
+                "threshold": round(r.threshold, 4),
+                "prior_threshold": round(r.prior_threshold, 4),
+                "n_clean": r.n_clean,
+                "target_fa": r.target_fa,
+            }
+            for r in calibration.list_calibrations(session=session, actor=actor)
+        ]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        typer.echo(
+            "no scanner pairing has confirmed-clean pairs yet: every pair uses the configured threshold"
+        )
+    for r in rows:
+        typer.echo(
+            f"{r['origin_scanner']} -> {r['arrival_scanner']} ({r['params_version']}): threshold "
+            f"{r['threshold']:.3f} from {r['n_clean']} clean pair(s) (started at {r['prior_threshold']:.3f}, "
+            f"target {r['target_fa']:.0%} false alarms)"
+        )

@@ -36,6 +36,8 @@ class ScanComparison(Base):
     # hash of the CompareParams used: a recalibration gives a new comparison, a re-run does not
     params_version: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the alert threshold this pair was judged against (its scanner pairing's self-calibrated one)
+    alert_threshold: Mapped[float | None] = mapped_column(Float)
 
 
 class DeclaredCheck(Base):
@@ -53,3 +55,39 @@ class DeclaredCheck(Base):
     reasons: Mapped[list[str]] = mapped_column(default=list)
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("alert.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ScanPairOutcome(Base):
+    """What an inspection found for a compared pair: ``clean`` (nothing) or ``found``. Clean outcomes
+    re-estimate their scanner pairing's alert threshold (:class:`ScanPairCalibration`)."""
+
+    __tablename__ = "scan_pair_outcome"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comparison_id: Mapped[int] = mapped_column(ForeignKey("scan_comparison.id"), unique=True)
+    outcome: Mapped[str] = mapped_column(String(8))  # clean | found
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspection.id"))
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ScanPairCalibration(Base):
+    """Self-calibrated alert threshold of one scanner pairing (origin scanner, arrival scanner) for one
+    comparison parameter version: it starts at the configured threshold and moves to the score that
+    confirmed-clean pairs of this pairing exceed at the target false-alarm rate."""
+
+    __tablename__ = "scan_pair_calibration"
+    __table_args__ = (UniqueConstraint("origin_scanner", "arrival_scanner", "params_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    origin_scanner: Mapped[str] = mapped_column(String(64))
+    arrival_scanner: Mapped[str] = mapped_column(String(64))
+    params_version: Mapped[str] = mapped_column(String(16))
+    target_fa: Mapped[float] = mapped_column(Float, default=0.05)
+    prior_threshold: Mapped[float] = mapped_column(Float)
+    threshold: Mapped[float] = mapped_column(Float)
+    n_clean: Mapped[int] = mapped_column(default=0)
+    clean_scores: Mapped[list[Any]] = mapped_column(default=list)  # the most recent ones, newest last
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(64), default="")

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from mainport.api.deps import CurrentUser, SessionDep
-from mainport.imaging import lists, service
+from mainport.imaging import calibration, lists, service
 from mainport.web.listing import CSV_LIMIT, csv_response, parse_sort
 from mainport.web.listing import Query as ListQuery
 from mainport.web.templating import add_nav, add_template_dir, render
@@ -92,8 +92,13 @@ def pair_page(
     if chosen is None:  # no pair yet: show the latest scan of each phase
         origin = next((s for s in reversed(found.scans) if s.phase == "origin"), None)
         arrival = next((s for s in reversed(found.scans) if s.phase == "arrival"), None)
+    cal = None
     if chosen is not None:
         service.get_comparison(session=session, actor=principal, comparison_id=chosen.id)  # audited read
+        if origin is not None and arrival is not None:
+            cal = calibration.calibration_for(
+                session, origin.scanner_id, arrival.scanner_id, chosen.params_version
+            )
     ctx = {
         "number": found.container_number,
         "scans": found.scans,
@@ -102,5 +107,6 @@ def pair_page(
         "chosen": chosen,
         "origin": origin,
         "arrival": arrival,
+        "calibration": cal,
     }
     return render(request, "imaging/pair.html", ctx, principal=principal)

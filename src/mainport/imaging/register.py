@@ -9,6 +9,8 @@ resampled to the same working grid, rows x cols = height x length).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from scipy.ndimage import gaussian_filter1d, uniform_filter1d
 
@@ -230,10 +232,196 @@ def estimate_vshift(origin: np.ndarray, arrival: np.ndarray, max_shift: int = 12
     return off
 
 
-def warp_image(a: np.ndarray, d_cols: np.ndarray, d_row: float) -> np.ndarray:
-    """Sample ``a`` at (row + d_row, col + d_cols[col]) with bilinear interpolation (edge clamped)."""
+def warp_image(a: np.ndarray, d_cols: np.ndarray, d_row: float | np.ndarray) -> np.ndarray:
+    """Sample ``a`` at (row + d_row[row], col + d_cols[col]) with bilinear interpolation (edge clamped);
+    ``d_row`` is one shift or one per row."""
     from mainport.imaging.normalise import resample
 
     rows = np.arange(a.shape[0], dtype=np.float64) + d_row
     cols = np.arange(a.shape[1], dtype=np.float64) + d_cols
     return resample(a, np.clip(rows, 0, a.shape[0] - 1), np.clip(cols, 0, a.shape[1] - 1), (1.0, 1.0))
+
+
+def estimate_vwarp(origin: np.ndarray, arrival: np.ndarray, max_shift: int = 12) -> np.ndarray:
+    """Displacement per row (arrival row = row + d(row)): the travel-axis warp applied to the transposed
+    images. Fan-beam magnification differs between scanners, so the vertical offset varies with height."""
+    n = origin.shape[0]
+    if n < 40:
+        return np.full(n, estimate_vshift(origin, arrival, max_shift), np.float32)
+    return estimate_warp(origin.T, arrival.T, max_shift=max_shift, step=12, half=20, smooth_penalty=0.15)
+
+
+def fit_material_map(
+    u: np.ndarray, v: np.ndarray, ref: np.ndarray, valid: np.ndarray, nbins: int = 24
+) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """Map a dual-energy scan (first channel ``u``, second ``v``) into another scan's attenuation ``ref``.
+
+    At MeV energies two channels fix two basis-material thicknesses, so any other scanner's attenuation is
+    a smooth function of both: ``ref ~ f(u) + g(u) * (v - h(u))``, where ``h(u)`` is the typical second
+    channel at first-channel level ``u`` and the deviation from it says how much of the path is low-Z
+    (organic) rather than steel. ``f`` is the monotone map of one channel; ``g`` a per-level slope fitted
+    robustly. Steel machinery that a single-channel map gets wrong is mapped right."""
+    sel = valid[::3, ::3] & (u[::3, ::3] < 7.5) & (ref[::3, ::3] < 7.5)
+    us, vs, rs = u[::3, ::3][sel], v[::3, ::3][sel], ref[::3, ::3][sel]
+    if us.size < 200:
+        knots = fit_monotone(u, ref)
+        return lambda a, _b: apply_map(a, knots)
+    f_knots = fit_monotone(us[None, :], rs[None, :])
+    edges = np.unique(np.percentile(us, np.linspace(0, 100, nbins + 1)))
+    idx = np.clip(np.searchsorted(edges, us, side="right") - 1, 0, len(edges) - 2)
+    centres, h_med, slopes = [], [], []
+    res_f = rs - apply_map(us, f_knots)
+    for b in range(len(edges) - 1):
+        m = idx == b
+        if m.sum() < 40:
+            continue
+        hv = float(np.median(vs[m]))
+        w = vs[m] - hv
+        y = res_f[m] - float(np.median(res_f[m]))
+        wt = np.ones_like(w)
+        g = 0.0
+        for _ in range(4):  # Huber-reweighted slope through the origin
+            den = float((wt * w * w).sum())
+            if den <= 1e-9:
+                break
+            g = float((wt * w * y).sum()) / den
+            r = y - g * w
+            s = 1.4826 * float(np.median(np.abs(r))) + 1e-4
+            wt = np.minimum(1.0, 2.0 * s / np.maximum(np.abs(r), 1e-9))
+        centres.append(0.5 * (edges[b] + edges[b + 1]))
+        h_med.append(hv)
+        slopes.append(g)
+    if len(centres) < 3:
+        return lambda a, _b: apply_map(a, f_knots)
+    cx = np.array(centres)
+    hv_a = np.array(h_med)
+    g_a = gaussian_filter1d(np.array(slopes), 1.0, mode="nearest")
+
+    def mapped(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        h = np.interp(a, cx, hv_a).astype(np.float32)
+        g = np.interp(a, cx, g_a).astype(np.float32)
+        return (apply_map(a, f_knots) + g * (b - h)).astype(np.float32)
+
+    return mapped
+
+
+def affine_search(
+    ref: np.ndarray,
+    mov: np.ndarray,
+    valid: np.ndarray,
+    axis: int,
+    scales: np.ndarray,
+    max_offset: int,
+) -> tuple[float, float, float]:
+    """Global (scale, offset, score) with mov(scale * k + offset) ~ ref(k) along ``axis`` (0 = rows).
+
+    Profiles are medians across the other axis over pixels valid in both, high-passed and normalised,
+    so only edges (roof rails, floor band, cargo tops and ends) decide; the score is their correlation."""
+    other = 1 - axis
+
+    def profile(a: np.ndarray) -> np.ndarray:
+        # mean of the valid pixels across the other axis (a median would cost a sort per line)
+        w = valid.astype(np.float32)
+        cnt = w.sum(axis=other)
+        p = (np.where(valid, a, 0.0)).sum(axis=other) / np.maximum(cnt, 1.0)
+        if (cnt > 0).any():
+            p[cnt == 0] = float(np.median(p[cnt > 0]))
+        return p - uniform_filter1d(p, 31)
+
+    pr, pm = profile(ref), profile(mov)
+    n = len(pr)
+    k = np.arange(n, dtype=np.float64)
+    m = max(4, n // 12)
+    core = slice(m, n - m)
+    rz = pr[core] - pr[core].mean()
+    rz /= np.linalg.norm(rz) + 1e-9
+    best = (1.0, 0.0, -2.0)
+    for s in scales:
+        for o in range(-max_offset, max_offset + 1):
+            x = np.interp(s * k[core] + o, k, pm)
+            x = x - x.mean()
+            c = float(np.dot(rz, x) / (np.linalg.norm(x) + 1e-9))
+            if c > best[2]:
+                best = (float(s), float(o), c)
+    return best
+
+
+def estimate_vwarp_field(
+    origin: np.ndarray, arrival: np.ndarray, base: np.ndarray, max_shift: int, band: int = 48, step: int = 24
+) -> np.ndarray:
+    """Vertical displacement per (row, column): the row warp estimated band by band along the container.
+
+    In a fan beam a stack near the source is magnified more than one at the far wall, and which stack
+    dominates a column changes along the container, so two scanners' vertical mappings differ from section
+    to section. Each band of columns gets its own row warp (relative to ``base``, the global one) with the
+    same smoothness penalty; bands are then median-filtered and smoothed along the container, and bands
+    without structure (air, empty space) keep the global warp."""
+    rows, cols = origin.shape
+    if cols < 2 * band or rows < 40:
+        return np.repeat(base[:, None], cols, axis=1)
+    centres = np.arange(band // 2, cols - band // 2 + 1, step)
+    ea = warp_image(arrival, np.zeros(cols, np.float32), base)
+    fields = []
+    for cx in centres:
+        sl = slice(max(0, cx - band // 2), min(cols, cx + band // 2))
+        o, a = origin[:, sl], ea[:, sl]
+        texture = float(np.std(np.diff(o.mean(axis=1))))
+        if texture < 0.01:
+            fields.append(np.zeros(rows, np.float32))
+            continue
+        fields.append(estimate_warp(o.T, a.T, max_shift=max_shift, step=12, half=20, smooth_penalty=0.2))
+    f = np.stack(fields, axis=1)  # (rows, bands)
+    from scipy.ndimage import median_filter
+
+    f = median_filter(f, size=(1, 3), mode="nearest")
+    f = gaussian_filter1d(f, 1.0, axis=1, mode="nearest")
+    full = np.empty((rows, cols), np.float32)
+    xc = np.arange(cols)
+    for r in range(rows):
+        full[r] = np.interp(xc, centres, f[r])
+    return (full + base[:, None]).astype(np.float32)
+
+
+def warp_image_field(a: np.ndarray, d_cols: np.ndarray, d_rows: np.ndarray) -> np.ndarray:
+    """Sample ``a`` at (row + d_rows[row, col], col + d_cols[col]) (bilinear, edge clamped)."""
+    from scipy.ndimage import map_coordinates
+
+    rr = np.arange(a.shape[0], dtype=np.float32)[:, None] + d_rows
+    cc = np.broadcast_to(np.arange(a.shape[1], dtype=np.float32)[None, :] + d_cols[None, :], a.shape)
+    rr = np.clip(rr, 0, a.shape[0] - 1)
+    cc = np.clip(cc, 0, a.shape[1] - 1)
+    return np.asarray(map_coordinates(a, [rr, cc], order=1, mode="nearest"), dtype=np.float32)
+
+
+def affine_search_2d(
+    ref: np.ndarray, mov: np.ndarray, valid: np.ndarray, scales: np.ndarray, max_offset: int, f: int = 3
+) -> tuple[float, float, float]:
+    """Vertical (scale, offset, score) with mov(scale * r + offset, c) ~ ref(r, c), by normalised
+    correlation of whole coarse images (cargo texture, floor marks and pallet edges all take part, so one
+    feature seen at a different height by a different fan beam does not decide alone)."""
+    o = _coarse(np.where(valid, ref, 0.0), f)
+    m_full = np.where(valid, mov, 0.0)
+    v = _coarse(valid.astype(np.float64), f) > 0.99
+    rows = o.shape[0]
+    k = np.arange(rows, dtype=np.float64)
+    mov_c = _coarse(m_full, f)
+    ov = o[v]
+    ov = (ov - ov.mean()) / (ov.std() + 1e-9)
+    best = (1.0, 0.0, -2.0)
+    src_rows = np.arange(mov_c.shape[0], dtype=np.float64)
+    for s in scales:
+        for off in range(-max_offset, max_offset + 1):
+            pos = s * k + off / f
+            r0 = np.clip(np.floor(pos).astype(np.intp), 0, mov_c.shape[0] - 2)
+            w = np.clip(pos - r0, 0, 1)[:, None]
+            samp = mov_c[r0] * (1 - w) + mov_c[r0 + 1] * w
+            inside = (pos >= 0) & (pos <= src_rows[-1])
+            vv = v & inside[:, None]
+            if vv.sum() < 0.3 * v.sum():
+                continue
+            x = samp[vv]
+            x = (x - x.mean()) / (x.std() + 1e-9)
+            c = float(np.mean(x * ((o[vv] - o[vv].mean()) / (o[vv].std() + 1e-9))))
+            if c > best[2]:
+                best = (float(s), float(off), c)
+    return best

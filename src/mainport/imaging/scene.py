@@ -12,27 +12,31 @@ settling, moisture, door hardware, chassis, which concealments are present).
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 from numpy.random import Generator
 
-from mainport.imaging.physics import DENSITY_G_CM3, MATERIALS
+from mainport.imaging.canvas import (
+    FLOOR_TOP_MM,
+    HEIGHT_MM,
+    LENGTH_MM,
+    WIDTH_CM,
+    X_PAD_MM,
+    Y_ABOVE_MM,
+    Y_BELOW_MM,
+    Canvas,
+    rng_for,
+)
+from mainport.imaging.cargo import cargo_span, cargo_units
+from mainport.imaging.physics import DENSITY_G_CM3
 
 Commodity = Literal["bananas", "cocoa", "coffee", "tiles", "machinery", "furniture", "empty"]
 COMMODITIES: tuple[str, ...] = ("bananas", "cocoa", "coffee", "tiles", "machinery", "furniture", "empty")
 ConcealmentKind = Literal["door", "cargo", "reefer", "floor", "wall"]
 CONCEALMENT_KINDS: tuple[str, ...] = ("door", "cargo", "reefer", "floor", "wall")
 
-LENGTH_MM = {20: 6058.0, 40: 12192.0}
-HEIGHT_MM = {False: 2591.0, True: 2896.0}
-WIDTH_CM = 235.0  # inner width crossed by the beam
-FLOOR_TOP_MM = 186.0  # top of the plywood floor above the rail underside
-X_PAD_MM = 700.0  # phantom extent beyond the container ends (air margins live here)
-Y_BELOW_MM = 700.0  # room under the container for a chassis
-Y_ABOVE_MM = 500.0
 
 # (thickness along the beam in cm, packing fraction) of a concealment of each kind; brick density 1.2.
 _CONCEAL_GEOM = {
@@ -103,72 +107,11 @@ class Phantom:
         return (int(sh[0]), int(sh[1]))
 
 
-def _rng(*keys: object) -> Generator:
-    """Deterministic generator from a tuple of keys (stable across processes, unlike hash())."""
-    return np.random.default_rng(zlib.crc32(repr(keys).encode()))
-
-
-class _Canvas:
-    """Anti-aliased drawing of rectangles/patches into the material channels (coordinates in mm)."""
-
-    def __init__(self, grid: float, x0: float, y_top: float, nx: int, ny: int) -> None:
-        self.g, self.x0, self.y_top = grid, x0, y_top
-        self.ch = {m: np.zeros((ny, nx), np.float32) for m in MATERIALS}
-
-    def _cov(self, a0: float, a1: float, n: int) -> tuple[int, np.ndarray]:
-        # fractional coverage of cells [i, i+1) by the interval [a0, a1) (in cell units)
-        i0, i1 = max(int(np.floor(a0)), 0), min(int(np.ceil(a1)), n)
-        if i1 <= i0:
-            return i0, np.zeros(0, np.float32)
-        edges = np.arange(i0, i1 + 1, dtype=np.float64)
-        cov = np.clip(np.minimum(edges[1:], a1) - np.maximum(edges[:-1], a0), 0, 1)
-        return i0, cov.astype(np.float32)
-
-    def rect(self, mat: str, x0: float, x1: float, y0: float, y1: float, value: float) -> None:
-        arr = self.ch[mat]
-        c0, cx = self._cov((x0 - self.x0) / self.g, (x1 - self.x0) / self.g, arr.shape[1])
-        r0, cy = self._cov((self.y_top - y1) / self.g, (self.y_top - y0) / self.g, arr.shape[0])
-        if cx.size and cy.size:
-            arr[r0 : r0 + cy.size, c0 : c0 + cx.size] += np.float32(value) * np.outer(cy, cx)
-
-    def patch(self, mat: str, x0: float, y1: float, patch: np.ndarray) -> None:
-        """Add a patch (already at grid resolution) with its top-left corner at (x0, y1)."""
-        arr = self.ch[mat]
-        c0 = round((x0 - self.x0) / self.g)
-        r0 = round((self.y_top - y1) / self.g)
-        h, w = patch.shape
-        rs, cs = max(r0, 0), max(c0, 0)
-        re, ce = min(r0 + h, arr.shape[0]), min(c0 + w, arr.shape[1])
-        if re > rs and ce > cs:
-            arr[rs:re, cs:ce] += patch[rs - r0 : re - r0, cs - c0 : ce - c0]
-
-    def cells(self, mm: float) -> int:
-        return max(1, round(mm / self.g))
-
-
-def _smooth_noise(rng: Generator, shape: tuple[int, int], cell: int, amp: float) -> np.ndarray:
-    """Low-frequency multiplicative texture: coarse normal noise, bilinear upsampled."""
-    from scipy.ndimage import zoom
-
-    ch, cw = max(2, shape[0] // cell + 2), max(2, shape[1] // cell + 2)
-    coarse = rng.standard_normal((ch, cw)).astype(np.float32)
-    up = zoom(coarse, (shape[0] / (ch - 1) + 1e-3, shape[1] / (cw - 1) + 1e-3), order=1)
-    return (1.0 + amp * up[: shape[0], : shape[1]]).astype(np.float32)
-
-
-def _blob(h: int, w: int) -> np.ndarray:
-    """Path-length profile of a soft bag (ellipsoid section), max 1."""
-    yy = (np.arange(h, dtype=np.float32) + 0.5) / h * 2 - 1
-    xx = (np.arange(w, dtype=np.float32) + 0.5) / w * 2 - 1
-    r2 = yy[:, None] ** 2 + (xx[None, :] ** 2) ** 2  # squarish bag
-    return np.sqrt(np.clip(1 - r2, 0, 1)).astype(np.float32)
-
-
 # ----------------------------------------------------------------------------------------------------
 # container structure
 
 
-def _structure(cv: _Canvas, c: ContainerContents, rng: Generator) -> None:
+def _structure(cv: Canvas, c: ContainerContents, rng: Generator) -> None:
     L, H = c.length_mm, c.height_mm
     st = DENSITY_G_CM3["steel"]
     if c.reefer:
@@ -220,7 +163,7 @@ def _structure(cv: _Canvas, c: ContainerContents, rng: Generator) -> None:
         _reefer_unit(cv, c, rng)
 
 
-def _reefer_unit(cv: _Canvas, c: ContainerContents, rng: Generator) -> None:
+def _reefer_unit(cv: Canvas, c: ContainerContents, rng: Generator) -> None:
     L, H = c.length_mm, c.height_mm
     st = DENSITY_G_CM3["steel"]
     x0 = L - 420
@@ -237,160 +180,18 @@ def _reefer_unit(cv: _Canvas, c: ContainerContents, rng: Generator) -> None:
 
 
 # ----------------------------------------------------------------------------------------------------
-# cargo: a list of units, each rendered as a textured patch; settling moves units as a whole
-
-
-@dataclass
-class _Unit:
-    mat: str
-    x0: float
-    y1: float  # top edge
-    patch: np.ndarray
-    organic_cargo: bool = True
-    settles_down: bool = True
-
-
-def _cargo_span(c: ContainerContents) -> tuple[float, float]:
-    """Usable floor between the doors and the front wall (or reefer bulkhead)."""
-    front = c.length_mm - (440.0 if c.reefer else 160.0)
-    return 160.0, front
-
-
-def _pallet_boxes(
-    cv: _Canvas, rng: Generator, w_mm: float, h_mm: float, areal: float, box_h: float, box_w: float
-) -> np.ndarray:
-    """Stack of cartons on a pallet (one pallet deep along the beam) with seams and texture."""
-    h, w = cv.cells(h_mm), cv.cells(w_mm)
-    p = np.full((h, w), areal, np.float32) * _smooth_noise(rng, (h, w), cv.cells(120), 0.06)
-    base = cv.cells(150)
-    p[h - base :, :] = 0.0
-    wood = 0.55 * 100.0
-    p[h - base : h - base + cv.cells(22), :] += wood
-    p[h - cv.cells(22) :, :] += wood
-    for xb in (0, w // 2 - cv.cells(50), w - cv.cells(100)):
-        p[h - base : h - cv.cells(22), xb : xb + cv.cells(100)] += 0.55 * 30.0
-    y = h - base - cv.cells(box_h)
-    while y > 0:  # carton layer seams (lids overlap: denser line)
-        p[y : y + 1, :] *= 1.35
-        y -= cv.cells(box_h) + int(rng.integers(-1, 2))
-    x = cv.cells(box_w)
-    while x < w - 1:  # gaps between carton columns
-        p[: h - base, x : x + 1] *= 0.8
-        x += cv.cells(box_w)
-    p[: h - base, :2] *= 0.6
-    p[: h - base, -2:] *= 0.6
-    return p
-
-
-def _cargo_units(cv: _Canvas, c: ContainerContents) -> list[_Unit]:
-    rng = _rng("cargo", c.layout_seed, c.commodity, c.size_ft, c.reefer)
-    start, front = _cargo_span(c)
-    fill = float(np.clip(c.fill_fraction, 0.0, 1.0))
-    x_end = front - fill * (front - start)  # loaded from the front towards the doors
-    y_floor = FLOOR_TOP_MM
-    room = c.height_mm - 80 - y_floor
-    units: list[_Unit] = []
-    com = c.commodity
-    if com in ("bananas", "tiles"):
-        pal_h = min(room - 100, 2250.0) if com == "bananas" else rng.uniform(650, 950)
-        layers = 2 if com == "bananas" else 1  # pallets across the width (tiles: weight limited)
-        for layer in range(layers):
-            x = front - rng.uniform(0, 60)
-            while x - 1200 >= x_end - 1:
-                if com == "bananas":
-                    p = _pallet_boxes(cv, rng, 1200, pal_h, 100 * 0.33, 240, 400)
-                    mat = "organic"
-                else:
-                    p = _pallet_boxes(cv, rng, 1150, pal_h, 100 * 1.4, 90, 575)
-                    mat = "mineral"
-                # pallets slide a little but do not sink (their base stands on the floor)
-                units.append(_Unit(mat, x - 1200, y_floor + pal_h, p, com == "bananas", settles_down=False))
-                x -= 1200 + rng.uniform(20, 60) + (layer * rng.uniform(0, 30))
-    elif com in ("cocoa", "coffee"):
-        bag_w, bag_h = (900.0, 300.0) if com == "cocoa" else (750.0, 260.0)
-        rho = 0.5 if com == "cocoa" else 0.62
-        stack_h = min(room - 150, 1900.0 if com == "cocoa" else 2000.0)
-        for depth in range(4):  # four bags deep along the beam
-            areal = rho * WIDTH_CM / 4 * 1.3
-            y = y_floor
-            row = 0
-            while y + bag_h * 0.8 < y_floor + stack_h:
-                x = front - (row % 2) * bag_w / 2 - depth * rng.uniform(0, bag_w / 3)
-                while x - bag_w > x_end:
-                    bw = bag_w * rng.uniform(0.92, 1.08)
-                    bh = bag_h * rng.uniform(0.9, 1.1)
-                    p = _blob(cv.cells(bh * 1.1), cv.cells(bw)) * areal
-                    p *= _smooth_noise(rng, p.shape, cv.cells(100), 0.05)
-                    units.append(_Unit("organic", x - bw, y + bh * 1.1, p))
-                    x -= bw * rng.uniform(0.97, 1.02)
-                y += bag_h * 0.92
-                row += 1
-    elif com == "furniture":
-        x = front
-        while x > x_end + 300:
-            bw = rng.uniform(500, 2000)
-            y = y_floor
-            while y < y_floor + room - 300:
-                bh = min(rng.uniform(300, 1200), y_floor + room - y)
-                h, w = cv.cells(bh), cv.cells(bw)
-                p = np.full((h, w), rng.uniform(6, 20), np.float32)
-                p[:2, :] += 25
-                p[-2:, :] += 25
-                p[:, :2] += 12
-                p[:, -2:] += 12
-                for _ in range(int(rng.integers(0, 4))):  # panel edges inside
-                    r = int(rng.integers(2, max(3, h - 2)))
-                    p[r : r + 1, :] += 15
-                units.append(_Unit("organic", x - bw, y + bh, p))
-                if rng.random() < 0.3:  # steel frame/legs
-                    q = np.zeros((h, w), np.float32)
-                    q[:, : cv.cells(20)] += 2.0
-                    q[:, -cv.cells(20) :] += 2.0
-                    q[-cv.cells(20) :, :] += 2.0
-                    units.append(_Unit("steel", x - bw, y + bh, q, organic_cargo=False))
-                y += bh + 10
-            x -= bw + rng.uniform(10, 80)
-    elif com in ("machinery", "empty"):
-        n = int(rng.integers(3, 7)) if com == "machinery" else int(rng.integers(0, 3))
-        span = max(x_end, start)
-        slots: list[float] = sorted(rng.uniform(span, front - 600, size=n)) if front - 600 > span else []
-        for xs in slots:
-            cw, chh = rng.uniform(600, 1800), rng.uniform(500, 1700)
-            h, w = cv.cells(chh), cv.cells(cw)
-            crate = np.full((h, w), 2.5, np.float32)
-            crate[:3, :] += 45
-            crate[-3:, :] += 45
-            crate[:, :3] += 45
-            crate[:, -3:] += 45
-            units.append(_Unit("organic", xs, y_floor + chh, crate, settles_down=False))
-            if com == "machinery":
-                m = np.zeros((h, w), np.float32)
-                for _ in range(int(rng.integers(2, 6))):
-                    bh, bw = int(rng.integers(h // 5, h - 3)), int(rng.integers(w // 5, w - 3))
-                    r0, c0 = int(rng.integers(2, h - bh)), int(rng.integers(2, w - bw))
-                    if rng.random() < 0.5:
-                        m[r0 : r0 + bh, c0 : c0 + bw] += rng.uniform(8, 45)
-                    else:
-                        m[r0 : r0 + bh, c0 : c0 + bw] += _blob(bh, bw) * rng.uniform(15, 70)
-                units.append(_Unit("steel", xs, y_floor + chh, m, organic_cargo=False, settles_down=False))
-            else:
-                units.append(_Unit("organic", xs, y_floor + chh, crate * 4, settles_down=False))
-    return units
-
-
-# ----------------------------------------------------------------------------------------------------
 # concealments, door hardware, chassis
 
 
 def concealment_box_mm(c: ContainerContents, idx: int) -> tuple[float, float, float, float]:
     """Physical box (x0, y0, x1, y1) of concealment ``idx`` (deterministic from the layout seed)."""
     k = c.concealments[idx]
-    rng = _rng("conceal", c.layout_seed, idx, k.kind)
+    rng = rng_for("conceal", c.layout_seed, idx, k.kind)
     t_cm, pack = _CONCEAL_GEOM[k.kind]
     areal = DENSITY_G_CM3["drug"] * t_cm * pack
     area_mm2 = k.mass_kg * 1000.0 / areal * 100.0
     L, H = c.length_mm, c.height_mm
-    start, front = _cargo_span(c)
+    start, front = cargo_span(c)
     if k.kind == "floor":
         h = 100.0
         w = area_mm2 / h
@@ -417,7 +218,7 @@ def concealment_box_mm(c: ContainerContents, idx: int) -> tuple[float, float, fl
     return (xc - w / 2, yc - h / 2, xc + w / 2, yc + h / 2)
 
 
-def _concealment(cv: _Canvas, c: ContainerContents, idx: int, dx: float, dy: float) -> tuple[float, ...]:
+def _concealment(cv: Canvas, c: ContainerContents, idx: int, dx: float, dy: float) -> tuple[float, ...]:
     k = c.concealments[idx]
     x0, y0, x1, y1 = concealment_box_mm(c, idx)
     x0, x1, y0, y1 = x0 + dx, x1 + dx, y0 + dy, y1 + dy
@@ -439,11 +240,11 @@ def _concealment(cv: _Canvas, c: ContainerContents, idx: int, dx: float, dy: flo
     return (x0, y0, x1, y1)
 
 
-def _door_hardware(cv: _Canvas, c: ContainerContents, door_seed: int) -> None:
+def _door_hardware(cv: Canvas, c: ContainerContents, door_seed: int) -> None:
     """Locking bars outside the doors; handles and the seal move between scans (benign)."""
     st = DENSITY_G_CM3["steel"]
     H = c.height_mm
-    rng = _rng("door", c.layout_seed, door_seed)
+    rng = rng_for("door", c.layout_seed, door_seed)
     cv.rect("steel", -30, 0, 100, H - 100, 4 * 1.0 * st)
     for _ in range(4):
         yh = 1100 + rng.uniform(-60, 60)
@@ -455,10 +256,10 @@ def _door_hardware(cv: _Canvas, c: ContainerContents, door_seed: int) -> None:
         cv.rect("steel", -140, -90, ys, ys + 25, 2.5 * st)
 
 
-def _chassis(cv: _Canvas, c: ContainerContents, seed: int) -> None:
+def _chassis(cv: Canvas, c: ContainerContents, seed: int) -> None:
     st = DENSITY_G_CM3["steel"]
     L = c.length_mm
-    rng = _rng("chassis", seed)
+    rng = rng_for("chassis", seed)
     x0, x1 = -150.0, L + 150
     cv.rect("steel", x0, x1, -260, -20, 1.2 * st)  # two main beams (webs)
     cv.rect("steel", x0, x1, -32, -20, 30 * st)  # top flanges
@@ -483,10 +284,10 @@ def build_phantom(c: ContainerContents, state: ScanState | None = None, grid_mm:
     x0, y_top = -X_PAD_MM, H + Y_ABOVE_MM
     nx = int(np.ceil((L + 2 * X_PAD_MM) / grid_mm))
     ny = int(np.ceil((H + Y_ABOVE_MM + Y_BELOW_MM) / grid_mm))
-    cv = _Canvas(grid_mm, x0, y_top, nx, ny)
-    _structure(cv, c, _rng("structure", c.layout_seed, c.size_ft, c.reefer))
-    units = _cargo_units(cv, c)
-    srng = _rng("settle", state.settle_seed) if state.settle_seed is not None else None
+    cv = Canvas(grid_mm, x0, y_top, nx, ny)
+    _structure(cv, c, rng_for("structure", c.layout_seed, c.size_ft, c.reefer))
+    units = cargo_units(cv, c)
+    srng = rng_for("settle", state.settle_seed) if state.settle_seed is not None else None
     for u in units:
         dx = dy = 0.0
         if srng is not None:

@@ -37,6 +37,7 @@ class ComparisonOut(BaseModel):
     alert_id: int | None
     params_version: str
     created_at: datetime
+    alert_threshold: float | None = None
 
 
 class DeclaredCheckOut(BaseModel):
@@ -58,3 +59,35 @@ class ContainerScansOut(BaseModel):
     scans: list[ScanOut]
     comparisons: list[ComparisonOut]
     declared_checks: list[DeclaredCheckOut]
+
+
+class OutcomeIn(BaseModel):
+    outcome: str  # clean | found
+    inspection_id: int | None = None
+    note: str = ""
+
+
+class OutcomeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    comparison_id: int
+    outcome: str
+    inspection_id: int | None
+    recorded_by: str
+    note: str
+    recorded_at: datetime
+
+
+class CalibrationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    origin_scanner: str
+    arrival_scanner: str
+    params_version: str
+    target_fa: float
+    prior_threshold: float
+    threshold: float
+    n_clean: int
+    updated_at: datetime
+    updated_by: str

@@ -93,3 +93,11 @@ def image_store(settings: Settings | None = None) -> ImageStore:
     if settings.image_store == "local":
         return LocalImageStore(settings.data_dir / "images")
     raise ValidationFailed(f"unknown image store {settings.image_store!r}; known: local")
+
+
+def settings_and_store(
+    settings: Settings | None = None, store: ImageStore | None = None
+) -> tuple[Settings, ImageStore]:
+    """The settings and image store a service uses: the caller's, else the configured ones."""
+    settings = settings or get_settings()
+    return settings, store or image_store(settings)
