@@ -196,7 +196,8 @@ def careful_features(
             feats[f"cnt_{name}"] = v["count"].to_numpy()
             feats[f"age_{name}"] = v["age"].to_numpy()
         else:
-            feats[f"cat_{name}"] = pd.Categorical(key).codes.astype(float)
+            codes = pd.Categorical(key).codes.astype(float)
+            feats[f"cat_{name}"] = np.where(codes < 0, np.nan, codes)  # missing: NaN, not category -1
             cats.append(f"cat_{name}")
     value_col, mass_col = fields.get("declared_value"), fields.get("gross_mass_kg")
     values: dict[str, np.ndarray] = {}

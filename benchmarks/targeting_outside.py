@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _targeting_baseline import careful_scores
 from _targeting_tables import TABLES, write
 
-from mainport.targeting.mapping import read_table
+from mainport.targeting.mapped import read_table
 from mainport.targeting.metrics import RATES, at_rates
 
 ROOT = Path(__file__).resolve().parents[1]

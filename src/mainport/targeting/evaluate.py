@@ -28,7 +28,8 @@ from mainport.errors import ValidationFailed
 from mainport.targeting import metrics
 from mainport.targeting.features import CATEGORICAL_FEATURES, build_features
 from mainport.targeting.history import HistorySpec
-from mainport.targeting.mapping import Mapping, Prepared, parse_mapping, prepare, read_table
+from mainport.targeting.mapped import prepare, read_table
+from mainport.targeting.mapping import Mapping, Prepared, parse_mapping
 from mainport.targeting.model import MODEL_NUMERIC, RiskModel, train
 from mainport.targeting.rules import (
     Rule,
@@ -38,6 +39,7 @@ from mainport.targeting.rules import (
     load_profiles,
     parse_profile,
 )
+from mainport.targeting.selection import MAX_SEED
 
 METHODS = ("model", "raw_model", "rules", "random")
 LEAK_AUC = 0.98
@@ -175,6 +177,11 @@ def evaluate(
 ) -> Evaluation:
     """Model, raw-column model, rules and random on the same strict temporal split of ``data``."""
     started = time.perf_counter()
+    # Both reach numpy (the random draw, the share of rows explained): a user's mistake, not a crash.
+    if not 0 <= seed <= MAX_SEED:
+        raise ValidationFailed(f"seed: {seed} is not a whole number from 0 to {MAX_SEED}")
+    if not 0.0 <= reasons_share <= 1.0:
+        raise ValidationFailed(f"reasons share: {reasons_share} is not between 0 and 1")
     mapping = parse_mapping(raw_mapping, [str(c) for c in data.columns], source=source)
     prep = prepare(data, mapping)
     del data  # the caller hands the table over (evaluate_files): only the mapped declarations stay

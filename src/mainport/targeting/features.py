@@ -25,7 +25,19 @@ from mainport.reference.containers import SIZE_TYPES
 from mainport.reference.hs import RISK_HEADINGS, commodity_group
 from mainport.reference.locations import LOCATIONS
 from mainport.targeting import history as hist_enc
-from mainport.targeting.history import HistorySpec, add_hs_levels, as_key, hs_digits
+from mainport.targeting.asof import NAT, ns, party_age, prior_counts, utc, windowed
+from mainport.targeting.feature_inputs import (
+    at_moments,
+    commodity_codes,
+    complete,
+    distinct,
+    history_frame,
+    outcome_frame,
+    place_country,
+    routing,
+    routing_lists,
+)
+from mainport.targeting.history import HistorySpec, as_key
 
 SOURCE_COUNTRIES = frozenset(loc.country for loc in LOCATIONS.values() if loc.role == "source")
 TRANSIT_COUNTRIES = frozenset(loc.country for loc in LOCATIONS.values() if loc.role == "transit")
@@ -162,215 +174,6 @@ def profile_key(frame: pd.DataFrame) -> pd.Series:
     return (port + "|" + group + "|" + styles).astype(str)
 
 
-def _utc(s: pd.Series) -> pd.Series:
-    out = pd.to_datetime(s, utc=True)
-    return out.astype("datetime64[ns, UTC]")
-
-
-def _ns(s: pd.Series) -> np.ndarray:
-    """UTC instants as int64 nanoseconds (NaT -> INT64 min): tz-aware ``to_numpy`` would build objects."""
-    return np.asarray(_utc(s).array.asi8, dtype=np.int64)
-
-
-NAT = np.iinfo(np.int64).min
-
-
-def _routing(value: Any) -> list[str]:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return []
-    if isinstance(value, str):
-        return [c for c in value.replace(",", "|").split("|") if c]
-    return [str(c) for c in value]
-
-
-def _routes(s: pd.Series) -> pd.Series:
-    """Routing countries as lists, whether given as lists or as "A|B" / "A,B" strings (vectorised)."""
-    is_str = np.fromiter((isinstance(v, str) for v in s), dtype=bool, count=len(s))
-    out = s.astype(object).copy()
-    if is_str.any():
-        split = s[is_str].astype(str).str.replace(",", "|", regex=False).str.split("|")
-        out[is_str] = split.map(lambda r: [c for c in r if c])
-    missing = out.isna().to_numpy() if not is_str.all() else np.zeros(len(s), dtype=bool)
-    if missing.any():
-        out[missing] = pd.Series([[] for _ in range(int(missing.sum()))], index=out.index[missing])
-    return out
-
-
-_as_key = as_key
-
-
-def _key_codes(*keys: pd.Series) -> list[np.ndarray]:
-    """One integer code space for keys from several frames (compared as text, like the ids in the files);
-    missing keys get -1."""
-    sizes = [len(k) for k in keys]
-    joined = pd.concat([k.reset_index(drop=True) for k in keys], ignore_index=True)
-    text = _as_key(joined)
-    codes, _ = pd.factorize(text, use_na_sentinel=True)
-    return list(np.split(codes.astype(np.int64), np.cumsum(sizes)[:-1]))
-
-
-def _prior_sums(
-    at: pd.DataFrame,
-    key: str,
-    events: pd.DataFrame,
-    event_key: str,
-    event_time: str,
-    value: str | None = None,
-    *,
-    shifts_days: tuple[float, ...] = (0.0,),
-) -> list[np.ndarray]:
-    """For each row of ``at`` (with ``filed_at``) and each shift, the count (or sum of ``value``) of events
-    with the same key strictly before ``filed_at - shift``: an as-of join done with sorted (key, time) codes
-    and ``searchsorted(side="left")``, so an event at the very instant of filing, or later, never counts."""
-    zeros = [np.zeros(len(at)) for _ in shifts_days]
-    ev = events[[event_key, event_time] + ([value] if value else [])]
-    ev = ev[ev[event_key].notna() & ev[event_time].notna()]
-    if ev.empty or at.empty:
-        return zeros
-    q_key, e_key = _key_codes(at[key], ev[event_key])
-    filed = _ns(at["filed_at"])
-    q_ts = [filed - np.int64(round(days * 86400e9)) for days in shifts_days]
-    e_t = _ns(ev[event_time])
-    e_v = ev[value].to_numpy(dtype=float) if value else np.ones(len(ev))
-    # Dense ranks of all instants make (key, time) one int64 that sorts lexicographically.
-    times, inverse = np.unique(np.concatenate([*q_ts, e_t]), return_inverse=True)
-    width = np.int64(len(times) + 1)
-    inverse = inverse.astype(np.int64)
-    e_comp = e_key * width + inverse[len(filed) * len(q_ts) :]
-    order = np.argsort(e_comp, kind="stable")
-    e_comp = e_comp[order]
-    cum = np.concatenate([[0.0], np.cumsum(e_v[order])])
-    ok = np.flatnonzero(q_key >= 0)
-    lo = np.searchsorted(e_comp, np.sort(q_key[ok] * width), side="left")
-    by_key = np.argsort(q_key[ok], kind="stable")
-    out = []
-    for i in range(len(q_ts)):
-        q_comp = q_key[ok] * width + inverse[i * len(filed) : (i + 1) * len(filed)][ok]
-        # Sorted needles make searchsorted walk the haystack in order (far fewer cache misses at 1M rows).
-        q_order = np.argsort(q_comp, kind="stable")
-        result = np.zeros(len(at))
-        hi = np.empty(len(ok), dtype=np.int64)
-        hi[q_order] = np.searchsorted(e_comp, q_comp[q_order], side="left")
-        start = np.empty(len(ok), dtype=np.int64)
-        start[by_key] = lo
-        result[ok] = cum[hi] - cum[start]
-        out.append(result)
-    return out
-
-
-def _prior_counts(
-    at: pd.DataFrame,
-    key: str,
-    events: pd.DataFrame,
-    event_key: str,
-    event_time: str,
-    value: str | None = None,
-) -> pd.Series:
-    """Count (or sum of ``value``) of same-key events strictly before filing."""
-    (now,) = _prior_sums(at, key, events, event_key, event_time, value)
-    return pd.Series(now, index=at.index)
-
-
-def _windowed(
-    at: pd.DataFrame,
-    key: str,
-    events: pd.DataFrame,
-    ev_key: str,
-    ev_time: str,
-    days: int,
-    value: str | None = None,
-) -> pd.Series:
-    """Events with the same key in the ``days`` before filing (count at t minus count at t - days)."""
-    now, before = _prior_sums(at, key, events, ev_key, ev_time, value, shifts_days=(0.0, float(days)))
-    return pd.Series(now - before, index=at.index)
-
-
-def _party_age(filed: pd.Series, ids: pd.Series, first_seen: dict[str, int]) -> pd.Series:
-    seen = _as_key(ids).map(first_seen).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    filed_ns = _ns(filed).astype(float)
-    age = pd.Series((filed_ns - seen) / 86400e9, index=filed.index)
-    # A party never seen before counts as new (age 0); a first_seen after filing is clipped, not trusted.
-    return age.fillna(0.0).clip(lower=0.0)
-
-
-# What an inspection outcome is counted by (past inspections and hits per consignee, port of loading, ...).
-_OUTCOME_KEYS = ("consignee_id", "consignor_id", "carrier", "vessel_imo", "hs_heading", "place_of_loading")
-
-
-def _outcome_frame(history: pd.DataFrame, outcomes: pd.DataFrame | None) -> pd.DataFrame:
-    if outcomes is None or outcomes.empty:
-        return pd.DataFrame(columns=["declaration_id", "inspected_at", "found", *_OUTCOME_KEYS])
-    out = outcomes[["declaration_id", "inspected_at", "found"]].copy()
-    out["inspected_at"] = _utc(out["inspected_at"])
-    out["found"] = out["found"].astype(float)
-    return out.merge(history[["declaration_id", *_OUTCOME_KEYS]], on="declaration_id", how="left")
-
-
-# Declaration fields build_features reads, with the value a missing column stands for.
-_TEXT_FIELDS = (
-    "hub",
-    "mode",
-    "place_of_loading",
-    "place_of_discharge",
-    "place_of_delivery",
-    "loading_country",
-    "origin_country",
-    "hs_code",
-    "goods_description",
-    "size_type",
-    "consignor_id",
-    "consignee_id",
-    "notify_id",
-    "declarant_id",
-    "carrier",
-    "vessel_imo",
-    "container_number",
-)
-_NUMBER_FIELDS = ("packages", "gross_mass_kg", "amendments", "declared_value")
-
-
-def _complete(declarations: pd.DataFrame) -> pd.DataFrame:
-    """The declarations with every field present (missing ones empty): an outside table maps onto some."""
-    d = declarations.reset_index(drop=True)  # copy-on-write: the caller's frame is never changed
-    for col in _TEXT_FIELDS:
-        if col not in d:
-            d[col] = pd.Series(pd.NA, index=d.index, dtype="string")
-    for col in _NUMBER_FIELDS:
-        if col not in d:
-            d[col] = np.nan
-    if "countries_of_routing" not in d:
-        d["countries_of_routing"] = pd.Series(pd.NA, index=d.index, dtype="string")
-    return d
-
-
-def _distinct(s: pd.Series, fn: Any) -> pd.Series:
-    """``fn`` (a Series -> Series text function) applied to the distinct values only, mapped back."""
-    codes, uniq = pd.factorize(s, use_na_sentinel=True)
-    done = fn(pd.Series(uniq, dtype=object).astype("string")).to_numpy(dtype=object, na_value=None)
-    out = np.where(codes >= 0, done[np.maximum(codes, 0)] if len(done) else None, None)
-    return pd.Series(out, index=s.index, dtype="string")
-
-
-def _place_country(place: pd.Series, country: pd.Series) -> pd.Series:
-    """The country of a place: the first two letters of its UN/LOCODE, else the country column given."""
-
-    def iso2(text: pd.Series) -> pd.Series:
-        cut = text.str.strip().str[:2].str.upper()
-        return cut.where(cut.str.fullmatch(r"[A-Z]{2}").fillna(False))
-
-    given = _distinct(country, lambda t: t.str.strip().str.upper())
-    return _distinct(place, iso2).fillna(given)
-
-
-def _commodity_codes(d: pd.DataFrame) -> None:
-    """HS levels (``hs2`` ... ``hs10``, history.py) from the code as given, then ``hs_code`` as the six
-    digits the product's features read (a shorter code padded with zeros) and its heading."""
-    add_hs_levels(d)
-    digits = hs_digits(d["hs_code"])
-    d["hs_code"] = _distinct(digits, lambda t: t.str.pad(6, side="right", fillchar="0").str[:6])
-    d["hs_heading"] = d["hs_code"].str[:4]
-
-
 def build_features(
     declarations: pd.DataFrame,
     *,
@@ -394,19 +197,19 @@ def build_features(
     field, targeting/mapping.py), computed by the same as-of code as the product's own (``PRODUCT_HISTORY``).
     ``keep``: further columns of the declarations carried into the output as they are (raw extras).
     """
-    d = _complete(declarations)
-    d["filed_at"] = _utc(d["filed_at"])
-    _commodity_codes(d)
+    d = complete(declarations)
+    d["filed_at"] = utc(d["filed_at"])
+    commodity_codes(d)
     f = pd.DataFrame(index=d.index)
 
     # Route.
-    d["loading_country"] = _place_country(d["place_of_loading"], d["loading_country"])
-    origin = _distinct(d["origin_country"], lambda t: t.str.strip().str.upper())
+    d["loading_country"] = place_country(d["place_of_loading"], d["loading_country"])
+    origin = distinct(d["origin_country"], lambda t: t.str.strip().str.upper())
     d["origin_country"] = origin.fillna(d["loading_country"])
     f["loading_in_source"] = d["loading_country"].isin(SOURCE_COUNTRIES).astype(float)
     f["loading_in_transit"] = d["loading_country"].isin(TRANSIT_COUNTRIES).astype(float)
     if d["countries_of_routing"].notna().any():
-        routes = _routes(d["countries_of_routing"])
+        routes = routing_lists(d["countries_of_routing"])
         d["routing_countries"] = routes.str.join("|")
         # One row per (declaration, country), counted back per declaration: no Python loop per row.
         flat = routes.explode().dropna().astype(str)
@@ -438,41 +241,41 @@ def build_features(
     party_country: dict[str, str] = {}
     first_seen: dict[str, int] = {}
     if parties is not None and not parties.empty:
-        pid = _as_key(parties["party_id"])
+        pid = as_key(parties["party_id"])
         party_country = dict(zip(pid, parties["country"], strict=True))
-        seen_ns = _ns(parties["first_seen"])
+        seen_ns = ns(parties["first_seen"])
         first_seen = {k: int(v) for k, v in zip(pid, seen_ns, strict=True) if v != NAT}
-    f["consignee_age_days"] = _party_age(d["filed_at"], d["consignee_id"], first_seen)
-    f["consignor_age_days"] = _party_age(d["filed_at"], d["consignor_id"], first_seen)
+    f["consignee_age_days"] = party_age(d["filed_at"], d["consignee_id"], first_seen)
+    f["consignor_age_days"] = party_age(d["filed_at"], d["consignor_id"], first_seen)
     notify = d["notify_id"]
-    f["notify_age_days"] = _party_age(d["filed_at"], notify, first_seen).where(notify.notna(), -1.0)
+    f["notify_age_days"] = party_age(d["filed_at"], notify, first_seen).where(notify.notna(), -1.0)
     f["new_notify_party"] = ((f["notify_age_days"] >= 0) & (f["notify_age_days"] < 30)).astype(float)
     delivery = d["place_of_delivery"].astype("string").fillna(d["place_of_discharge"].astype("string"))
     d["destination_country"] = delivery.str[:2].astype("string")
     delivery_country = d["destination_country"].fillna("")
-    consignee_country = _as_key(d["consignee_id"]).map(party_country)
+    consignee_country = as_key(d["consignee_id"]).map(party_country)
     f["consignee_country_mismatch"] = (
         consignee_country.notna() & (consignee_country != delivery_country)
     ).astype(float)
 
     # History: volumes and past outcomes, strictly before filing (or before the later moment of selection).
-    at = _at(d, as_of)
-    hist = _history_frame(d, history)
-    f["consignee_volume_90d"] = _windowed(at, "consignee_id", hist, "consignee_id", "filed_at", 90)
-    f["consignor_volume_90d"] = _windowed(at, "consignor_id", hist, "consignor_id", "filed_at", 90)
-    out = _outcome_frame(hist, outcomes)
-    f["consignee_past_inspections"] = _prior_counts(at, "consignee_id", out, "consignee_id", "inspected_at")
-    f["consignee_past_hits"] = _prior_counts(at, "consignee_id", out, "consignee_id", "inspected_at", "found")
-    f["consignor_past_hits"] = _prior_counts(at, "consignor_id", out, "consignor_id", "inspected_at", "found")
-    f["hs_heading_past_hits"] = _prior_counts(at, "hs_heading", out, "hs_heading", "inspected_at", "found")
-    f["carrier_past_inspections"] = _prior_counts(at, "carrier", out, "carrier", "inspected_at")
-    f["carrier_past_hits"] = _prior_counts(at, "carrier", out, "carrier", "inspected_at", "found")
-    f["vessel_past_hits"] = _prior_counts(at, "vessel_imo", out, "vessel_imo", "inspected_at", "found")
+    at = at_moments(d, as_of)
+    hist = history_frame(d, history)
+    f["consignee_volume_90d"] = windowed(at, "consignee_id", hist, "consignee_id", "filed_at", 90)
+    f["consignor_volume_90d"] = windowed(at, "consignor_id", hist, "consignor_id", "filed_at", 90)
+    out = outcome_frame(hist, outcomes)
+    f["consignee_past_inspections"] = prior_counts(at, "consignee_id", out, "consignee_id", "inspected_at")
+    f["consignee_past_hits"] = prior_counts(at, "consignee_id", out, "consignee_id", "inspected_at", "found")
+    f["consignor_past_hits"] = prior_counts(at, "consignor_id", out, "consignor_id", "inspected_at", "found")
+    f["hs_heading_past_hits"] = prior_counts(at, "hs_heading", out, "hs_heading", "inspected_at", "found")
+    f["carrier_past_inspections"] = prior_counts(at, "carrier", out, "carrier", "inspected_at")
+    f["carrier_past_hits"] = prior_counts(at, "carrier", out, "carrier", "inspected_at", "found")
+    f["vessel_past_hits"] = prior_counts(at, "vessel_imo", out, "vessel_imo", "inspected_at", "found")
     # The port of loading's own record: a route where earlier inspections found loads is a route in use,
     # wherever it lies. The rate is shrunk by PORT_RATE_PRIOR inspections at 0, so one lucky hit among few
     # inspections does not outrank a long record.
-    port_insp = _prior_counts(at, "place_of_loading", out, "place_of_loading", "inspected_at")
-    port_hits = _prior_counts(at, "place_of_loading", out, "place_of_loading", "inspected_at", "found")
+    port_insp = prior_counts(at, "place_of_loading", out, "place_of_loading", "inspected_at")
+    port_hits = prior_counts(at, "place_of_loading", out, "place_of_loading", "inspected_at", "found")
     f["loading_port_past_inspections"] = port_insp
     f["loading_port_hit_rate"] = port_hits / (port_insp + PORT_RATE_PRIOR)
 
@@ -547,42 +350,6 @@ def _merge(extra: HistorySpec) -> HistorySpec:
     )
 
 
-def _at(d: pd.DataFrame, as_of: Any) -> pd.DataFrame:
-    """The declarations with ``filed_at`` moved to the moment their history is counted at."""
-    if as_of is None or (not isinstance(as_of, (pd.Series, np.ndarray, list)) and pd.isna(as_of)):
-        return d
-    if isinstance(as_of, (pd.Series, np.ndarray, list)):  # one moment per row (training rows)
-        moments = _utc(
-            pd.Series(list(as_of) if isinstance(as_of, list) else np.asarray(as_of), index=d.index)
-        )
-        return d.assign(filed_at=d["filed_at"].where(moments.isna() | (d["filed_at"] >= moments), moments))
-    moment = pd.Timestamp(as_of)
-    return d.assign(filed_at=d["filed_at"].where(d["filed_at"] >= moment, moment))
-
-
-def _history_frame(d: pd.DataFrame, history: pd.DataFrame | None) -> pd.DataFrame:
-    """Earlier declarations and the declarations themselves (last, in their order), one row per id."""
-    if history is None or history.empty:
-        return d
-    h = history[~history["declaration_id"].isin(d["declaration_id"])]
-    h = h.drop_duplicates("declaration_id", keep="last").assign(filed_at=_utc(h["filed_at"]))
-    h = h.reset_index(drop=True)
-    if "hs_code" in h:
-        _commodity_codes(h)
-    if "place_of_loading" in h:
-        country = h["loading_country"] if "loading_country" in h else pd.Series(pd.NA, index=h.index)
-        h["loading_country"] = _place_country(h["place_of_loading"], country)
-        origin = h["origin_country"] if "origin_country" in h else pd.Series(pd.NA, index=h.index)
-        h["origin_country"] = origin.astype("string").fillna(h["loading_country"])
-    if "gross_mass_kg" in h:
-        mass = pd.to_numeric(h["gross_mass_kg"], errors="coerce").astype(float)
-        if "packages" in h:
-            h["mass_per_package"] = mass / pd.to_numeric(h["packages"], errors="coerce").clip(lower=1.0)
-        if "declared_value" in h:
-            h["value_per_kg"] = pd.to_numeric(h["declared_value"], errors="coerce") / mass.where(mass > 0)
-    return pd.concat([h, d], ignore_index=True)
-
-
 def _encodings(
     d: pd.DataFrame, at: pd.DataFrame, hist: pd.DataFrame, outcomes: pd.DataFrame | None, spec: HistorySpec
 ) -> pd.DataFrame:
@@ -598,14 +365,14 @@ def _encodings(
         if pd.api.types.is_integer_dtype(ids) and pd.api.types.is_integer_dtype(wanted):
             rows = pd.Index(ids).get_indexer(wanted).astype(np.int64)  # no text keys for a million ids
         else:
-            rows = pd.Index(_as_key(ids)).get_indexer(_as_key(wanted)).astype(np.int64)
-        when = _ns(outcomes["inspected_at"])
+            rows = pd.Index(as_key(ids)).get_indexer(as_key(wanted)).astype(np.int64)
+        when = ns(outcomes["inspected_at"])
         found = outcomes["found"].astype(float).to_numpy()
     enc = hist_enc.encode(
         hist,
-        _ns(hist["filed_at"]),
+        ns(hist["filed_at"]),
         query=query,
-        query_times=_ns(at["filed_at"]),
+        query_times=ns(at["filed_at"]),
         outcome_rows=rows,
         outcome_times=when,
         outcome_found=found,
@@ -620,15 +387,15 @@ def _event_features(d: pd.DataFrame, events: pd.DataFrame | None) -> tuple[pd.Se
     if events is None or events.empty or "container_number" not in d:
         return zeros, zeros.copy()
     ev = events[["container_number", "event_datetime", "seals", "type_code"]].copy()
-    ev["event_datetime"] = _utc(ev["event_datetime"])
+    ev["event_datetime"] = utc(ev["event_datetime"])
     ev = ev.sort_values(["container_number", "event_datetime"], kind="stable")
-    seal_key = ev["seals"].map(lambda s: "|".join(sorted(_routing(s))))
+    seal_key = ev["seals"].map(lambda s: "|".join(sorted(routing(s))))
     ev["_seal"] = seal_key
     prev = ev.groupby("container_number")["_seal"].shift()
     # A change is a seal set that differs from the previous non-empty one seen for the container.
     ev["_change"] = ((prev.notna()) & (prev != "") & (seal_key != "") & (seal_key != prev)).astype(float)
     # Only this trip: the weeks before filing, not the box's earlier voyages.
-    changes = _windowed(d, "container_number", ev, "container_number", "event_datetime", 45, "_change")
+    changes = windowed(d, "container_number", ev, "container_number", "event_datetime", 45, "_change")
     ev["_load"] = (ev["type_code"] == "LOAD").astype(float)
-    loads = _windowed(d, "container_number", ev, "container_number", "event_datetime", 14, "_load")
+    loads = windowed(d, "container_number", ev, "container_number", "event_datetime", 14, "_load")
     return (loads > 0).astype(float), changes

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mainport.targeting.selection import DEFAULT_STRATEGY
+from mainport.targeting.selection import DEFAULT_STRATEGY, MAX_SEED
 
 
 class SelectionItemOut(BaseModel):
@@ -49,7 +49,7 @@ class SelectionRequest(BaseModel):
     capacity_physical: int | None = Field(default=None, ge=0)
     exploration_share: float = Field(default=0.10, ge=0.0, le=1.0)
     strategy: Literal["random", "uncertainty", "mixed", "thompson"] = DEFAULT_STRATEGY
-    seed: int | None = None
+    seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
 
 
 class OutcomeIn(BaseModel):

@@ -36,6 +36,8 @@ import numpy as np
 import pandas as pd
 
 STRATEGIES = ("random", "uncertainty", "mixed", "thompson")
+# Seeds numpy accepts (it refuses negative ones); callers check theirs against this before the draw.
+MAX_SEED = 2**63 - 1
 # Strategy -> the label recorded for its directed (non-random) exploration picks.
 DIRECTED = {"uncertainty": "uncertainty", "mixed": "uncertainty", "thompson": "thompson"}
 # The platform's strategy unless a selection names another: half random audit, half Thompson sampling over

@@ -1,34 +1,79 @@
-"""Targeting services: score, select, record outcomes, manage rule profiles and models (the DB edges).
+"""Targeting services: score a hub's day, select within capacity, raise the alerts (the DB edges).
 
-The pure work happens in features/rules/model/selection/learning; this module loads what was known at filing
-time from the database, calls them, stores the results and writes audit entries. It never reads world truth.
+The pure work happens in features/rules/model/selection/learning; what was known before a moment is loaded
+by frames.py, rule profiles and models live in training.py, reads and outcomes in outcomes.py (all reachable
+as ``service.X``). This module stores scores and selections and writes audit entries. It never reads world
+truth.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mainport.audit.service import record
-from mainport.errors import Conflict, NotFound, ValidationFailed
+from mainport.errors import Conflict, ValidationFailed
 from mainport.identity.principal import Principal
-from mainport.shipments.models import Container, ContainerEvent, Declaration, Inspection, Party, Seizure
-from mainport.targeting import features as feat
-from mainport.targeting import intelligence, learning
-from mainport.targeting.model import RiskModel, train
-from mainport.targeting.models import ModelVersion, RiskScore, RuleProfileVersion, Selection, SelectionItem
-from mainport.targeting.rules import Rule, apply_rules, latest_versions, load_profiles, parse_profile
-from mainport.targeting.selection import DEFAULT_STRATEGY, Capacity, combine
+from mainport.shipments.models import Declaration
+from mainport.targeting import intelligence
+from mainport.targeting.frames import (
+    HISTORY_DAYS,
+    RESULTS,
+    day_bounds,
+    declarations_frame,
+    feature_frame,
+    known_hub,
+)
+from mainport.targeting.model import RiskModel
+from mainport.targeting.models import RiskScore, Selection, SelectionItem
+from mainport.targeting.outcomes import declaration_detail, hit_rates, record_outcome
+from mainport.targeting.rules import Rule, apply_rules
+from mainport.targeting.selection import DEFAULT_STRATEGY, MAX_SEED, STRATEGIES, Capacity, combine
 from mainport.targeting.selection import select as select_items
+from mainport.targeting.training import (
+    TrainingSet,
+    active_model,
+    active_rules,
+    add_rule_profile,
+    list_rules,
+    profile_stats,
+    train_model,
+    training_set,
+)
 from mainport.targeting.watchlist import tip_hits, watch_hits
 
-HISTORY_DAYS = 400
+# The service's surface, as before the split into frames / training / outcomes (callers use service.X).
+__all__ = [
+    "DEFAULT_CAPACITY",
+    "HISTORY_DAYS",
+    "RESULTS",
+    "TrainingSet",
+    "active_model",
+    "active_rules",
+    "add_rule_profile",
+    "day_bounds",
+    "declaration_detail",
+    "declarations_frame",
+    "feature_frame",
+    "get_selection",
+    "hit_rates",
+    "known_hub",
+    "list_rules",
+    "profile_stats",
+    "raise_targeting_alert",
+    "record_outcome",
+    "run_selection",
+    "score_day",
+    "score_frame",
+    "train_model",
+    "training_set",
+]
+
 # Default daily capacity per hub (scanner slots, physical inspections); overridden per call.
 DEFAULT_CAPACITY = {
     "rotterdam": Capacity(scan=60, physical=10),
@@ -37,346 +82,21 @@ DEFAULT_CAPACITY = {
     "schiphol": Capacity(scan=20, physical=5),
     "flower_auctions": Capacity(scan=4, physical=1),
 }
-RESULTS = ("found", "not_found")
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time(0), tzinfo=UTC)
-    return start, start + timedelta(days=1)
-
-
-# ---- loading what was known ------------------------------------------------------------------------------
-
-_DECL_COLS = (
-    "id",
-    "filed_at",
-    "hub",
-    "place_of_loading",
-    "place_of_discharge",
-    "place_of_delivery",
-    "countries_of_routing",
-    "hs_code",
-    "goods_description",
-    "packages",
-    "gross_mass_kg",
-    "size_type",
-    "consignor_id",
-    "consignee_id",
-    "notify_id",
-    "declarant_id",
-    "carrier",
-    "vessel_imo",
-    "mode",
-    "amendments",
-    "container_number",
-)
-
-
-def declarations_frame(session: Session, where: Any) -> pd.DataFrame:
-    cols = [getattr(Declaration, c) for c in _DECL_COLS]
-    rows = session.execute(
-        select(*cols, Container.shipper_owned)
-        .outerjoin(Container, Container.number == Declaration.container_number)
-        .where(where)
-    ).all()
-    frame = pd.DataFrame(rows, columns=[*_DECL_COLS, "shipper_owned"])
-    return frame.rename(columns={"id": "declaration_id"})
-
-
-def _known_before(session: Session, decls: pd.DataFrame, until: datetime) -> dict[str, pd.DataFrame]:
-    """Parties, earlier declarations of the same parties, inspection outcomes and container events."""
-    since = until - timedelta(days=HISTORY_DAYS)
-    party_ids = set(decls["consignee_id"]) | set(decls["consignor_id"]) | set(decls["notify_id"].dropna())
-    party_ids |= set(decls["declarant_id"].dropna())
-    parties = pd.DataFrame(
-        session.execute(
-            select(Party.id, Party.country, Party.first_seen).where(Party.id.in_(party_ids))
-        ).all(),
-        columns=["party_id", "country", "first_seen"],
-    )
-    outcomes = pd.DataFrame(
-        session.execute(
-            select(Inspection.declaration_id, Inspection.inspected_at, Inspection.result == "found").where(
-                Inspection.declaration_id.is_not(None),
-                Inspection.result.in_(RESULTS),
-                Inspection.inspected_at >= since,
-                Inspection.inspected_at < until,
-            )
-        ).all(),
-        columns=["declaration_id", "inspected_at", "found"],
-    )
-    history = declarations_frame(
-        session,
-        (Declaration.filed_at >= since)
-        & (Declaration.filed_at < until)
-        & or_(
-            Declaration.consignee_id.in_(set(decls["consignee_id"])),
-            Declaration.consignor_id.in_(set(decls["consignor_id"])),
-            Declaration.id.in_(set(outcomes["declaration_id"])),
-        ),
-    )
-    containers = set(decls["container_number"].dropna())
-    events = pd.DataFrame(
-        session.execute(
-            select(
-                ContainerEvent.equipment_reference,
-                ContainerEvent.event_datetime,
-                ContainerEvent.seals,
-                ContainerEvent.type_code,
-            ).where(
-                ContainerEvent.equipment_reference.in_(containers),
-                ContainerEvent.event_datetime >= since,
-                ContainerEvent.event_datetime < until,
-            )
-        ).all(),
-        columns=["container_number", "event_datetime", "seals", "type_code"],
-    )
-    return {"parties": parties, "history": history, "outcomes": outcomes, "events": events}
-
-
-def feature_frame(
-    session: Session,
-    decls: pd.DataFrame,
-    until: datetime,
-    *,
-    as_of: datetime | pd.Series | None = None,
-) -> pd.DataFrame:
-    """Features of ``decls`` from what the database knew strictly before ``until``.
-
-    ``as_of``: the moment the features describe: the selection moment when scoring (so seizures and
-    inspections since filing count, as an analyst would see them), or one moment per row when a training
-    set is rebuilt (each labelled declaration as it was when it was selected: its own outcome stays out).
-    ``None``: as of filing."""
-    if decls.empty:
-        empty = feat.build_features(decls.assign(filed_at=pd.Series(dtype="datetime64[ns, UTC]")))
-        return empty.assign(profile=pd.Series(dtype=str))
-    known = _known_before(session, decls, until)
-    frame = feat.build_features(
-        decls,
-        parties=known["parties"],
-        history=known["history"],
-        outcomes=known["outcomes"],
-        events=known["events"],
-        as_of=as_of,
-    )
-    frame["profile"] = feat.profile_key(frame).to_numpy()
-    return frame
-
-
-# ---- rules and models ------------------------------------------------------------------------------------
-
-
-def active_rules(session: Session) -> list[Rule]:
-    """Shipped profiles plus the analysts' profiles in the database; the highest version of a rule id wins."""
-    rules = load_profiles(known_features=_known_features())
-    stored = session.scalars(select(RuleProfileVersion).where(RuleProfileVersion.active)).all()
-    latest: dict[str, RuleProfileVersion] = {}
-    for p in stored:
-        if p.name not in latest or p.version > latest[p.name].version:
-            latest[p.name] = p
-    for p in latest.values():
-        rules.extend(parse_profile(p.yaml_text))
-    return latest_versions(rules)
-
-
-def _known_features() -> set[str]:
-    return {*feat.FEATURES, *feat.CONTEXT, *feat.HISTORY_FEATURES, "commodity_group", "loading_country"}
-
-
-def add_rule_profile(*, session: Session, actor: Principal, yaml_text: str) -> RuleProfileVersion:
-    actor.require("targeting:admin")
-    rules = parse_profile(yaml_text, known_features=_known_features())
-    name = rules[0].profile
-    current = session.scalar(
-        select(func.max(RuleProfileVersion.version)).where(RuleProfileVersion.name == name)
-    )
-    profile = RuleProfileVersion(
-        name=name,
-        version=(current or 0) + 1,
-        owner=rules[0].owner,
-        yaml_text=yaml_text,
-        created_by=actor.username,
-    )
-    session.add(profile)
-    session.flush()
-    record(
-        session=session,
-        actor=actor,
-        action="targeting.rules.add",
-        entity_type="rule_profile",
-        entity_id=str(profile.id),
-        detail={"name": name, "version": profile.version, "rules": [r.ref for r in rules]},
-    )
-    return profile
-
-
-def list_rules(*, session: Session, actor: Principal) -> list[Rule]:
-    actor.require("intel:read")
-    return active_rules(session)
-
-
-_MODEL_CACHE: dict[int, RiskModel] = {}
-
-
-def active_model(session: Session) -> tuple[ModelVersion, RiskModel] | None:
-    mv = session.scalar(
-        select(ModelVersion).where(ModelVersion.active).order_by(ModelVersion.id.desc()).limit(1)
-    )
-    if mv is None:
-        return None
-    if mv.id not in _MODEL_CACHE:
-        _MODEL_CACHE[mv.id] = RiskModel.from_bytes(mv.blob)
-    return mv, _MODEL_CACHE[mv.id]
-
-
-@dataclass
-class TrainingSet:
-    features: pd.DataFrame
-    labels: np.ndarray
-    weights: np.ndarray
-    until: datetime
-    propensity: np.ndarray | None = None
-    weighting: str = "unweighted"
-
-
-def training_set(
-    session: Session,
-    until: datetime,
-    *,
-    weighting: str = "unweighted",
-    half_life_days: float | None = None,
-) -> TrainingSet:
-    """Inspected declarations filed before ``until`` with their outcome, propensity and training weight.
-
-    Features are rebuilt as of each declaration's selection moment (the earlier of the selection's creation
-    and the end of its day: what scoring saw), or just before the inspection for inspections made outside
-    targeting, never as of ``until``: the declaration's own outcome must not leak into its features.
-    Weights: ``learning.training_weights`` (default unweighted; see learning.py for why). Inspections
-    outside targeting (tip-offs, manual picks) have no recorded propensity and count with propensity 1
-    (stated approximation)."""
-    labelled = pd.DataFrame(
-        session.execute(
-            select(
-                Inspection.declaration_id,
-                Inspection.result == "found",
-                func.min(SelectionItem.propensity),
-                func.min(Selection.created_at),
-                func.min(Selection.day),
-                func.min(Inspection.inspected_at),
-            )
-            .outerjoin(SelectionItem, SelectionItem.inspection_id == Inspection.id)
-            .outerjoin(Selection, Selection.id == SelectionItem.selection_id)
-            .join(Declaration, Declaration.id == Inspection.declaration_id)
-            .where(
-                Inspection.result.in_(RESULTS),
-                Declaration.filed_at < until,
-                # A tip forced the inspection on outside information: its outcome says nothing about
-                # P(found | what the declaration shows) and would bias the model.
-                or_(SelectionItem.strategy.is_(None), SelectionItem.strategy != "tip"),
-            )
-            .group_by(Inspection.declaration_id, Inspection.result)
-        ).all(),
-        columns=["declaration_id", "found", "propensity", "created_at", "day", "inspected_at"],
-    ).drop_duplicates("declaration_id", keep="last")
-    labelled["as_of"] = [
-        _selection_moment(c, d, i)
-        for c, d, i in labelled[["created_at", "day", "inspected_at"]].itertuples(index=False)
-    ]
-    decls = declarations_frame(session, Declaration.id.in_(set(labelled["declaration_id"])))
-    decls = decls.sort_values("filed_at", kind="stable").reset_index(drop=True)
-    joined = decls[["declaration_id"]].merge(labelled, on="declaration_id", how="left")
-    frame = feature_frame(session, decls, until, as_of=joined["as_of"])
-    propensity = joined["propensity"].astype(float).fillna(1.0).to_numpy()
-    weights = learning.training_weights(
-        propensity,
-        method=weighting,
-        times=joined["as_of"],
-        now=until,
-        half_life_days=half_life_days,
-    )
-    return TrainingSet(frame, joined["found"].astype(float).to_numpy(), weights, until, propensity, weighting)
-
-
-def _selection_moment(created_at: Any, day: Any, inspected_at: Any) -> datetime:
-    """When the declaration was chosen: the selection's creation, capped at the end of its day (a selection
-    made later for an earlier day used data up to that day's end); without a selection, the inspection."""
-    moments = []
-    if created_at is not None and not pd.isna(created_at):
-        moments.append(
-            pd.Timestamp(created_at).tz_convert(UTC)
-            if pd.Timestamp(created_at).tzinfo
-            else pd.Timestamp(created_at, tz=UTC)
-        )
-    if day is not None and not pd.isna(day):
-        moments.append(pd.Timestamp(day_bounds(pd.Timestamp(day).date())[1]))
-    if not moments:
-        t = pd.Timestamp(inspected_at)
-        return (t if t.tzinfo else t.tz_localize(UTC)).to_pydatetime()
-    return min(moments).to_pydatetime()
-
-
-def profile_stats(session: Session, until: datetime, *, days: int = 90) -> pd.DataFrame:
-    """Inspections and hits per declaration profile (``features.profile_key``) over the ``days`` before
-    ``until``: the evidence the ``thompson`` exploration weighs against the model's prior."""
-    ts = training_set(session, until)
-    if not len(ts.labels):
-        return pd.DataFrame(columns=["profile", "inspections", "hits"])
-    f = ts.features
-    recent = (f["filed_at"] >= pd.Timestamp(until) - pd.Timedelta(days=days)).to_numpy()
-    data = pd.DataFrame({"profile": f["profile"].to_numpy(), "inspections": 1.0, "hits": ts.labels})[recent]
-    return data.groupby("profile", as_index=False)[["inspections", "hits"]].sum()
-
-
-def train_model(
-    *,
-    session: Session,
-    actor: Principal,
-    until: datetime | None = None,
-    rounds: int = 200,
-    weighting: str = "unweighted",
-    half_life_days: float | None = None,
-) -> ModelVersion:
-    actor.require("targeting:admin")
-    if weighting not in learning.WEIGHTINGS:
-        raise ValidationFailed(f"weighting must be one of {learning.WEIGHTINGS}")
-    until = until or datetime.now(UTC)
-    ts = training_set(session, until, weighting=weighting, half_life_days=half_life_days)
-    if len(ts.labels) < 30 or ts.labels.sum() < 3:
-        raise ValidationFailed(
-            f"too few inspection outcomes to train ({len(ts.labels)} outcomes, {int(ts.labels.sum())} found)"
-        )
-    model = train(
-        ts.features,
-        ts.labels,
-        weights=ts.weights,
-        rounds=rounds,
-        meta={"weighting": weighting, "half_life_days": half_life_days},
-    )
-    for old in session.scalars(select(ModelVersion).where(ModelVersion.active)):
-        old.active = False
-    mv = ModelVersion(
-        created_by=actor.username,
-        trained_until=until,
-        rows=len(ts.labels),
-        positives=int(ts.labels.sum()),
-        weighting=weighting,
-        blob=model.to_bytes(),
-        meta=model.meta,
-    )
-    session.add(mv)
-    session.flush()
-    record(
-        session=session,
-        actor=actor,
-        action="targeting.model.train",
-        entity_type="model_version",
-        entity_id=str(mv.id),
-        detail={"rows": mv.rows, "positives": mv.positives, "until": until, "weighting": weighting},
-    )
-    return mv
 
 
 # ---- scoring and selection -------------------------------------------------------------------------------
+
+
+def _check_selection_args(exploration_share: float, strategy: str, seed: int | None, cap: Capacity) -> None:
+    # Numbers that reach numpy are checked here, so a bad one is a user's mistake (422), not a crash (500).
+    if strategy not in STRATEGIES:
+        raise ValidationFailed(f"strategy: {strategy!r} is not one of {', '.join(STRATEGIES)}")
+    if not 0.0 <= exploration_share <= 1.0:
+        raise ValidationFailed(f"exploration share: {exploration_share} is not between 0 and 1")
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise ValidationFailed(f"seed: {seed} is not a whole number from 0 to {MAX_SEED}")
+    if cap.scan < 0 or cap.physical < 0:
+        raise ValidationFailed(f"capacity: {cap.scan} scans, {cap.physical} physical must not be negative")
 
 
 def score_frame(session: Session, frame: pd.DataFrame, day: date) -> pd.DataFrame:
@@ -442,6 +162,7 @@ def _tips(
 def score_day(*, session: Session, actor: Principal, hub: str, day: date) -> pd.DataFrame:
     """Score every declaration filed for ``hub`` on ``day`` and store a RiskScore per declaration."""
     actor.require("targeting:admin")
+    hub = known_hub(hub)
     start, end = day_bounds(day)
     decls = declarations_frame(
         session, (Declaration.hub == hub) & (Declaration.filed_at >= start) & (Declaration.filed_at < end)
@@ -490,9 +211,11 @@ def run_selection(
 ) -> Selection:
     """Score the hub's declarations of the day, select within capacity, record why, raise alerts."""
     actor.require("targeting:admin")
+    hub = known_hub(hub)
     if session.scalar(select(Selection.id).where(Selection.hub == hub, Selection.day == day)) is not None:
         raise Conflict(f"a selection for {hub} on {day} exists already")
     cap = capacity or DEFAULT_CAPACITY.get(hub, Capacity(scan=10, physical=2))
+    _check_selection_args(exploration_share, strategy, seed, cap)
     scored = score_day(session=session, actor=actor, hub=hub, day=day)
     stats = profile_stats(session, day_bounds(day)[1]) if strategy == "thompson" else None
     # Tips force their declarations in first (propensity 1, the physical slots first); the rest of the
@@ -629,6 +352,7 @@ def raise_targeting_alert(
 
 def get_selection(*, session: Session, actor: Principal, hub: str, day: date) -> Selection | None:
     actor.require("intel:read")
+    hub = known_hub(hub)
     sel = session.scalar(select(Selection).where(Selection.hub == hub, Selection.day == day))
     record(
         session=session,
@@ -639,137 +363,3 @@ def get_selection(*, session: Session, actor: Principal, hub: str, day: date) ->
         detail={"found": sel is not None},
     )
     return sel
-
-
-def declaration_detail(*, session: Session, actor: Principal, declaration_id: int) -> dict[str, Any]:
-    """The declaration, why it was selected, its container journey (events) and the inspections so far."""
-    actor.require("intel:read")
-    actor.require("declarations:read")
-    decl = session.get(Declaration, declaration_id)
-    if decl is None:
-        raise NotFound(f"declaration {declaration_id} not found")
-    items = session.scalars(
-        select(SelectionItem)
-        .where(SelectionItem.declaration_id == declaration_id)
-        .order_by(SelectionItem.id.desc())
-    ).all()
-    events = (
-        session.scalars(
-            select(ContainerEvent)
-            .where(ContainerEvent.equipment_reference == decl.container_number)
-            .order_by(ContainerEvent.event_datetime)
-        ).all()
-        if decl.container_number
-        else []
-    )
-    inspections = session.scalars(
-        select(Inspection)
-        .where(Inspection.declaration_id == declaration_id)
-        .order_by(Inspection.inspected_at)
-    ).all()
-    record(
-        session=session,
-        actor=actor,
-        action="targeting.declaration.view",
-        entity_type="declaration",
-        entity_id=str(declaration_id),
-    )
-    return {
-        "declaration": decl,
-        "items": list(items),
-        "events": list(events),
-        "inspections": list(inspections),
-    }
-
-
-def record_outcome(
-    *,
-    session: Session,
-    actor: Principal,
-    declaration_id: int,
-    result: str,
-    kg_found: float = 0.0,
-    kind: str | None = None,
-    notes: str = "",
-    inspected_at: datetime | None = None,
-) -> Inspection:
-    """Record an inspection's outcome; it flows back to training through the selection item it closes."""
-    actor.require("intel:write")
-    if result not in RESULTS:
-        raise ValidationFailed(f"result must be one of {RESULTS}")
-    if kg_found < 0 or (result == "not_found" and kg_found > 0):
-        raise ValidationFailed("kg found must be 0 for not_found and not negative")
-    decl = session.get(Declaration, declaration_id)
-    if decl is None:
-        raise NotFound(f"declaration {declaration_id} not found")
-    item = session.scalar(
-        select(SelectionItem)
-        .where(SelectionItem.declaration_id == declaration_id, SelectionItem.inspection_id.is_(None))
-        .order_by(SelectionItem.id.desc())
-        .limit(1)
-    )
-    when = inspected_at or datetime.now(UTC)
-    insp = Inspection(
-        container_number=decl.container_number,
-        declaration_id=declaration_id,
-        hub=decl.hub,
-        kind=kind or (item.kind if item else "scan"),
-        inspected_at=when,
-        result=result,
-        kg_found=kg_found,
-        recorded_by=actor.username,
-        notes=notes,
-    )
-    session.add(insp)
-    session.flush()
-    if result == "found" and kg_found > 0:
-        session.add(
-            Seizure(
-                inspection_id=insp.id,
-                hub=decl.hub or "unknown",
-                seized_at=when,
-                kg=kg_found,
-                container_number=decl.container_number,
-            )
-        )
-    if item is not None:
-        item.inspection_id = insp.id
-    session.flush()
-    record(
-        session=session,
-        actor=actor,
-        action="targeting.outcome.record",
-        entity_type="inspection",
-        entity_id=str(insp.id),
-        detail={
-            "declaration_id": declaration_id,
-            "result": result,
-            "kg": kg_found,
-            "selection_item_id": item.id if item else None,
-        },
-    )
-    return insp
-
-
-def hit_rates(*, session: Session, actor: Principal, hub: str | None = None) -> dict[str, Any]:
-    """Hit rate per strategy, and the unbiased random-audit estimate."""
-    actor.require("intel:read")
-    q = (
-        select(
-            SelectionItem.strategy,
-            SelectionItem.propensity,
-            Inspection.result == "found",
-            Inspection.kg_found,
-        )
-        .join(Inspection, Inspection.id == SelectionItem.inspection_id)
-        .join(Selection)
-    )
-    if hub:
-        q = q.where(Selection.hub == hub)
-    frame = pd.DataFrame(session.execute(q).all(), columns=["strategy", "propensity", "found", "kg"])
-    by = frame.groupby("strategy")["found"].agg(["count", "sum"]).to_dict("index") if len(frame) else {}
-    audit = learning.random_audit_hit_rate(frame) if len(frame) else learning.wilson(0, 0)
-    return {
-        "by_strategy": {k: {"inspected": int(v["count"]), "found": int(v["sum"])} for k, v in by.items()},
-        "random_audit_estimate": {"value": audit.value, "low": audit.low, "high": audit.high, "n": audit.n},
-    }
