@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,7 +38,7 @@ def link_inspections(
     actor.require("intel:write")
     if not inspections:
         return {}
-    open_items: dict[int, list[tuple[SelectionItem, datetime]]] = {}
+    open_items: dict[int, list[tuple[SelectionItem, date]]] = {}
     for chunk in chunks(sorted({i.declaration_id for i in inspections})):
         rows = session.execute(
             select(SelectionItem, Selection.day)
