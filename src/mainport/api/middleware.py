@@ -37,6 +37,7 @@ BODY_LIMITS: list[tuple[str, int]] = [
     ("/api/v1/events", 64 * MiB),  # batches of up to 10,000 records
     ("/api/v1/declarations", 64 * MiB),
     ("/api/v1/custody/telemetry", 64 * MiB),
+    ("/ingest/upload", 65 * MiB),  # a file uploaded from the page (ingest.uploads caps it at 64 MiB)
 ]
 DEFAULT_BODY_LIMIT = 2 * MiB
 # Bodies above this size (or of unknown size) are accepted only after the caller is authenticated.

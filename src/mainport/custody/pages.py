@@ -8,11 +8,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from mainport.api.deps import CurrentUser, SessionDep
-from mainport.custody import service
+from mainport.custody import forms, service
 from mainport.identity.models import OrgKind
 from mainport.web.templating import add_nav, add_template_dir, render
 
 router = APIRouter(include_in_schema=False)
+router.include_router(forms.router)  # custody plans and release rights, with their forms
 add_template_dir(Path(__file__).parent / "templates")
 # A terminal opens its own board; government analysts and officers the national list (service.board rules).
 add_nav(
@@ -22,6 +23,7 @@ add_nav(
     "Control",
     when=lambda p: p.can("intel:read") or (p.org_kind == OrgKind.terminal and bool(p.facility_code)),
 )
+add_nav("Release rights", "/release", "custody:read", "Control")
 
 
 @router.get("/custody/board")

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from mainport.api.deps import CurrentUser, SessionDep
 from mainport.database.sorting import parse_sort
-from mainport.ingest import lists, service
+from mainport.errors import ValidationFailed
+from mainport.ingest import lists, service, uploads
 from mainport.web.listing import CSV_LIMIT, csv_response
 from mainport.web.listing import Query as ListQuery
-from mainport.web.templating import add_template_dir, render
+from mainport.web.templating import add_nav, add_template_dir, render
 
 router = APIRouter(include_in_schema=False)
 add_template_dir(Path(__file__).parent / "templates")  # the "Quarantine" link is in the base navigation
+add_nav("Upload", "/ingest/upload", "overview:read", "Data", when=lambda p: bool(uploads.kinds_for(p)))
 PAGE_SIZE = 50
 SHOWN_CHARS = 20_000  # the raw payload shown on the page (the record keeps up to 64 KiB)
 
@@ -100,3 +105,59 @@ def discard(
 ) -> Response:
     service.discard_quarantined(session=session, actor=principal, record_id=record_id, note=note)
     return RedirectResponse("/quarantine", status_code=303)
+
+
+@router.get("/ingest/upload")
+def upload_form(request: Request, principal: CurrentUser) -> Response:
+    kinds = uploads.kinds_for(principal)
+    if not kinds:
+        principal.require("declarations:write")  # nothing to upload: refused like the service would
+    return render(request, "ingest/upload.html", {"kinds": kinds}, principal=principal)
+
+
+def _save(upload: UploadFile, dest: Path) -> None:
+    size = 0
+    with dest.open("wb") as out:
+        while chunk := upload.file.read(1024 * 1024):
+            size += len(chunk)
+            if size > uploads.MAX_UPLOAD_BYTES:
+                raise ValidationFailed(
+                    f"file: larger than {uploads.MAX_UPLOAD_BYTES // 2**20} MiB; use `mainport ingest` for it"
+                )
+            out.write(chunk)
+
+
+@router.post("/ingest/upload")
+def upload(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentUser,
+    kind: Annotated[str, Form(max_length=32)],
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    service.require(principal, kind)  # before anything is written
+    incoming = request.app.state.settings.data_dir / "incoming"
+    incoming.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="upload-", dir=incoming))
+    # only the base name, in safe characters: the client's name must not choose a path here
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", Path(file.filename or "upload").name).lstrip(".")[:100] or "upload"
+    try:
+        path = folder / name
+        _save(file, path)
+        run_id, _recon = uploads.ingest_upload(
+            session=session, actor=principal, kind=kind, path=path, name=name
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return RedirectResponse(f"/ingest/runs/{run_id}", status_code=303)
+
+
+@router.get("/ingest/runs/{run_id}")
+def run_page(run_id: int, request: Request, session: SessionDep, principal: CurrentUser) -> Response:
+    run = uploads.get_run(session=session, actor=principal, run_id=run_id)
+    ctx = {
+        "run": run,
+        "problems": (run.summary or {}).get("problems", []),
+        "may_quarantine": principal.can("quarantine:read"),
+    }
+    return render(request, "ingest/run.html", ctx, principal=principal)

@@ -161,5 +161,7 @@ def container_page(request: Request, number: str, session: SessionDep, principal
         "map": journey_map.draw(journey.events),
         "intel": principal.can("intel:read"),
         "may_release": principal.can("custody:read"),
+        "may_open_plan": principal.can("intel:write") and principal.can("custody:write"),
+        "last_facility": next((e.facility_code for e in reversed(journey.events) if e.facility_code), ""),
     }
     return render(request, "shipments/container.html", ctx, principal=principal)

@@ -14,7 +14,7 @@ from mainport.audit import service as audit
 from mainport.database.sorting import Sort, order_by
 from mainport.identity.principal import Principal
 from mainport.shipments.models import Inspection
-from mainport.targeting.models import Selection, SelectionItem
+from mainport.targeting.models import ModelVersion, Selection, SelectionItem
 
 SELECTION_SORTS = ("day", "hub", "selected", "recorded", "found", "candidates")
 
@@ -92,3 +92,13 @@ def search_selections(
         detail={"hub": hub, "since": str(since or ""), "until": str(until or ""), "returned": len(rows)},
     )
     return rows, total
+
+
+def list_models(*, session: Session, actor: Principal, limit: int = 20) -> list[ModelVersion]:
+    """Trained risk models, newest first (which one scores is `active`); targeting administrators only."""
+    actor.require("targeting:admin")
+    rows = list(session.scalars(select(ModelVersion).order_by(ModelVersion.id.desc()).limit(limit)))
+    audit.record(
+        session=session, actor=actor, action="targeting.models.read", entity_type="model", entity_id="*"
+    )
+    return rows

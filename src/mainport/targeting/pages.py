@@ -15,7 +15,7 @@ from mainport.api.deps import CurrentUser, SessionDep
 from mainport.database.sorting import parse_sort
 from mainport.errors import Conflict, ValidationFailed
 from mainport.reference.nodes import NODES
-from mainport.targeting import intelligence, lists, service
+from mainport.targeting import intelligence, lists, rules_page, service
 from mainport.targeting.selection import Capacity
 from mainport.targeting.watchlist import KINDS
 from mainport.web.listing import CSV_LIMIT, csv_response
@@ -26,6 +26,8 @@ router = APIRouter(include_in_schema=False)
 add_template_dir(Path(__file__).parent / "templates")
 add_nav("Selection", "/targeting", "intel:read", "Today")
 add_nav("Intelligence", "/targeting/intel", "intel:read", "Intelligence")
+add_nav("Rules and models", "/targeting/rules", "targeting:admin", "Admin")
+router.include_router(rules_page.router)  # before /targeting/{hub}, which would take /targeting/rules
 
 
 def _moment(value: str, what: str) -> datetime | None:

@@ -25,4 +25,30 @@
     el.textContent = fmt.format(t).replace(",", "");
     el.setAttribute("data-zone", zone);
   });
+  // Uploads with a progress bar: the form is sent by XHR (same fields, same CSRF token); on the answer the
+  // browser goes to the page it was redirected to (the reconciliation), or shows the error page it got.
+  document.querySelectorAll("form[data-upload]").forEach((form) => {
+    form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const bar = form.querySelector("progress");
+      const status = form.querySelector("[data-upload-status]");
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action);
+      xhr.setRequestHeader("Accept", "text/html");
+      xhr.upload.addEventListener("progress", (e) => {
+        if (!e.lengthComputable || !bar) return;
+        bar.hidden = false;
+        bar.value = Math.round((100 * e.loaded) / e.total);
+        if (status) status.textContent = e.loaded < e.total ? "uploading " + bar.value + "%" : "ingesting…";
+      });
+      xhr.addEventListener("load", () => {
+        if (xhr.status < 400 && xhr.responseURL) { window.location.assign(xhr.responseURL); return; }
+        const doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
+        const msg = doc.querySelector("[data-testid=error-page] [role=alert]") || doc.querySelector("main") || doc.body;
+        if (status) { status.textContent = (msg ? msg.textContent : "").trim() || ("failed: " + xhr.status); status.className = "error"; status.setAttribute("data-testid", "upload-error"); }
+      });
+      xhr.addEventListener("error", () => { if (status) status.textContent = "upload failed: connection lost"; });
+      xhr.send(new FormData(form));
+    });
+  });
 })();
