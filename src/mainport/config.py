@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     terminal_gateway: Literal["local", "webhook"] = "local"
     terminal_webhook_url: str = ""
     terminal_webhook_secret: str = ""
+    # DCSA T&T push subscriptions: "local" (the publisher is set up by hand) or "http" (registered at the
+    # publisher's /event-subscriptions); callbacks reach this instance at public_url.
+    tnt_publisher: Literal["local", "http"] = "local"
+    public_url: str = "http://127.0.0.1:8000"
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

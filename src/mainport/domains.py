@@ -12,6 +12,7 @@ DOMAINS: tuple[str, ...] = (
     "reference",
     "shipments",
     "ingest",
+    "tnt",
     "cases",
     "custody",
     "imaging",
