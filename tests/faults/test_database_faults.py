@@ -30,7 +30,7 @@ from mainport.custody.models import GateDecision
 from mainport.database import session_scope, utcnow
 from mainport.identity.models import OrgKind, Role
 from mainport.identity.principal import Principal, system_principal
-from mainport.ingest import service as ingest
+from mainport.ingest import event_store
 from mainport.shipments.models import ContainerEvent
 from tests.faults.helpers import Tagged, fault_event, live_server, release_rights
 
@@ -175,7 +175,7 @@ def test_a_database_fault_answers_503_in_the_error_shape(
             "SELECT 1", {}, psycopg.OperationalError("server closed the connection unexpectedly")
         )
 
-    monkeypatch.setattr(ingest, "ingest_events", gone)
+    monkeypatch.setattr(event_store, "ingest_events", gone)
     answer = app_client.post("/api/v1/events", content=orjson.dumps([fault_event(1)]), headers=officer)
     assert answer.status_code == 503 and answer.headers["retry-after"] == "2"
     assert answer.json()["error"]["code"] == "database_unavailable"

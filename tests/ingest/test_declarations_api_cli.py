@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from mainport.identity.models import OrgKind, Role
 from mainport.identity.principal import Principal, system_principal
-from mainport.ingest import cli, service
+from mainport.ingest import cli, declaration_store, event_store, service
 from mainport.ingest.declarations import FIELDS
 from mainport.ingest.jobs import ingest_file
 from mainport.ingest.models import QuarantinedRecord
@@ -71,7 +71,7 @@ def test_missing_column_quarantines_every_row_then_retry_fixed(session: Session,
     path = _csv(tmp_path / "m.csv", [declaration(7), declaration(8)], header)
     from mainport.ingest.declarations import REQUIRED
 
-    recon = service.ingest_declarations(
+    recon = declaration_store.ingest_declarations(
         session=session,
         actor=system_principal(),
         source="m",
@@ -128,5 +128,5 @@ def test_records_from_objects_refuses_non_objects() -> None:
 @pytest.mark.postgres
 def test_postgres_ingest(pg_session: Session) -> None:
     recs = list(records_from_objects([event(i) for i in range(70, 75)] + [event(70)]))
-    recon = service.ingest_events(session=pg_session, actor=system_principal(), records=recs, source="pg")
+    recon = event_store.ingest_events(session=pg_session, actor=system_principal(), records=recs, source="pg")
     assert (recon.stored, recon.duplicates) == (5, 1)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mainport.identity.principal import system_principal
-from mainport.ingest import readers, service
+from mainport.ingest import event_store, readers, writes
 from mainport.ingest.jobs import ingest_file
 from mainport.ingest.models import IngestRun, QuarantinedRecord
 from mainport.shipments.models import Container, ContainerEvent
@@ -120,7 +120,7 @@ def test_latin1_bytes_and_huge_field_quarantine_only_that_record(tmp_path: Path)
 
 def test_huge_field_fails_schema_and_raw_is_bounded(session: Session, tmp_path: Path) -> None:
     path = _write_array(tmp_path / "h.json", [event(1, changeRemark="x" * 10_000_000), event(2)])
-    recon = service.ingest_events(
+    recon = event_store.ingest_events(
         session=session, actor=system_principal(), records=readers.read_events(path), source=str(path)
     )
     assert (recon.stored, recon.quarantined) == (1, 1)
@@ -147,7 +147,7 @@ def test_sequence_load_after_departure_is_refused(session: Session) -> None:
     }
     late = event(20)  # 2024-03-02T04:00, DISC from the same vessel/voyage after it left
     recs = list(readers.records_from_objects([depa, late]))
-    recon = service.ingest_events(session=session, actor=system_principal(), records=recs, source="t")
+    recon = event_store.ingest_events(session=session, actor=system_principal(), records=recs, source="t")
     assert (recon.stored, recon.quarantined) == (1, 1)
     assert "after the vessel departed" in recon.problems[0].reason
 
@@ -162,12 +162,12 @@ def test_containers_are_registered_from_events(
         numbers = set(s.scalars(select(ContainerEvent.equipment_reference)))
         assert numbers and set(s.scalars(select(Container.number))) == numbers
     with session_factory() as s:
-        service.register_containers(s, dict.fromkeys(numbers))  # again: nothing new, nothing lost
+        writes.register_containers(s, dict.fromkeys(numbers))  # again: nothing new, nothing lost
         assert set(s.scalars(select(Container.number))) == numbers
 
 
 def test_declaration_fills_a_missing_size_type(session: Session) -> None:
-    service.register_containers(session, {"CSQU3054383": None, "MSKU9070323": "45R1"})
-    service.register_containers(session, {"CSQU3054383": "22G1", "MSKU9070323": None})
+    writes.register_containers(session, {"CSQU3054383": None, "MSKU9070323": "45R1"})
+    writes.register_containers(session, {"CSQU3054383": "22G1", "MSKU9070323": None})
     got = dict(session.execute(select(Container.number, Container.size_type)).all())
     assert got == {"CSQU3054383": "22G1", "MSKU9070323": "45R1"}

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mainport.identity.principal import system_principal
-from mainport.ingest import readers, service
+from mainport.ingest import declaration_store, event_store, readers
 from mainport.ingest.checks import _canonical_ok
 from mainport.ingest.declarations import FIELDS, REQUIRED
 from mainport.ingest.models import QuarantinedRecord
@@ -34,7 +34,7 @@ def test_ragged_csv_rows_are_quarantined_alone(session: Session, tmp_path: Path)
     short = short.rsplit(",", 2)[0]  # two fields missing
     path = tmp_path / "ragged.csv"
     path.write_text("\n".join([",".join(FIELDS), good, short, long_ + ",extra", ""]), encoding="utf-8")
-    recon = service.ingest_declarations(
+    recon = declaration_store.ingest_declarations(
         session=session,
         actor=system_principal(),
         source="ragged",
@@ -63,7 +63,7 @@ def test_nul_byte_in_csv_quarantines_that_record_and_reading_goes_on(
     path = tmp_path / "nul.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     records = list(readers.read_declarations(path, required=REQUIRED))
-    recon = service.ingest_declarations(
+    recon = declaration_store.ingest_declarations(
         session=session, actor=system_principal(), source="nul", records=records
     )
     assert (recon.received, recon.stored, recon.quarantined) == (3, 2, 1) and recon.balanced
@@ -85,7 +85,7 @@ def test_events_wrapper_file_is_streamed(session: Session, tmp_path: Path) -> No
     path.write_bytes(b'{"events": [\n' + items + b"\n]}\n")
     records = list(readers.read_events(path))
     assert [r.parsed["eventID"] for r in records] == [f"ev-{i}" for i in range(100, 105)]
-    recon = service.ingest_events(session=session, actor=system_principal(), records=records, source="w")
+    recon = event_store.ingest_events(session=session, actor=system_principal(), records=records, source="w")
     assert (recon.received, recon.stored) == (5, 5)
 
 
@@ -132,7 +132,7 @@ def _iot(i: int, code: str) -> dict[str, Any]:
 
 def test_v3_iot_door_events_are_mapped_into_container_event(session: Session) -> None:
     evs = [_iot(1, "DRO"), _iot(2, "DRC"), _iot(3, "GNSS")]
-    recon = service.ingest_events(
+    recon = event_store.ingest_events(
         session=session,
         actor=system_principal(),
         records=readers.records_from_objects(copy.deepcopy(evs)),

@@ -16,12 +16,13 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
+from mainport.identity.models import Role
 from mainport.identity.principal import system_principal
-from mainport.ingest import cli, jobs, service
+from mainport.ingest import cli, event_store, jobs, service
 from mainport.ingest.jobs import IngestFailed, ingest_file
 from mainport.ingest.models import IngestRun, QuarantinedRecord
 from mainport.shipments.models import ContainerEvent
-from tests.conftest import FreshDatabase
+from tests.conftest import FreshDatabase, PrincipalFactory
 from tests.ingest.helpers import event
 
 N = 10
@@ -42,7 +43,7 @@ def _lost_connection() -> OperationalError:
 @pytest.fixture
 def flaky_batches(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[dict[int, BaseException]], None]]:
     """Make batch n (1, 2, ...) of the next job raise the given exception on its first attempt."""
-    real = service.ingest_events
+    real = event_store.ingest_events
 
     def install(faults: dict[int, BaseException]) -> None:
         calls = {"n": 0}
@@ -55,7 +56,7 @@ def flaky_batches(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[dict[in
                 raise fault
             return recon
 
-        monkeypatch.setattr(service, "ingest_events", ingest_events)
+        monkeypatch.setattr(event_store, "ingest_events", ingest_events)
 
     yield install
 
@@ -177,3 +178,32 @@ def test_job_kinds_come_from_the_registry() -> None:
     assert service.kinds()[:2] == ["declarations", "events"]
     assert {"access", "eseal", "inspections", "seizures"} <= set(service.kinds())
     assert jobs.choose_workers("access", Path(__file__)) == 0
+
+
+def test_cli_user_mistakes_exit_2_in_one_line_and_start_nothing(
+    session: Session,
+    session_factory: sessionmaker[Session],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    principal_factory: PrincipalFactory,
+) -> None:
+    """Exit 2 (a user mistake) is for what is refused before a record is read: no run row, nothing stored.
+    A file read to the end that looks like garbage is 3 (above): its run and its quarantine exist."""
+    from mainport.cli import app as root
+
+    monkeypatch.setattr(cli, "session_factory", lambda: session_factory)
+    viewer = principal_factory(role=Role.viewer, username="just_looking")
+    assert viewer.username == "just_looking"
+    path = _file(tmp_path)
+    for args, says in (
+        (["ingest", "events", str(tmp_path / "missing.jsonl")], "does not exist"),
+        (["ingest", "events", str(path), "--as-user", "nobody"], "no user 'nobody'"),
+        (["ingest", "events", str(path), "--as-user", "just_looking"], "events:write"),
+        (["ingest", "events", str(path), "--batch-size", "0"], "--batch-size"),
+    ):
+        result = CliRunner().invoke(root, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "Traceback" not in result.output and says in result.output, (args, result.output)
+    with session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(IngestRun)) == 0
+        assert s.scalar(select(func.count()).select_from(ContainerEvent)) == 0

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from mainport.identity.principal import system_principal
-from mainport.ingest import cli, jobs, service
+from mainport.ingest import cli, event_store, jobs
 from mainport.ingest.jobs import PIPELINE_MIN_BYTES, IngestFailed, choose_workers, ingest_file
 from mainport.ingest.models import QuarantinedRecord
 from mainport.ingest.pipeline import ReaderFailed
@@ -74,7 +74,7 @@ def _mixed_file(path: Path) -> Path:
 def _fresh_db(make: Callable[[], FreshDatabase]) -> sessionmaker[Session]:
     factory = make().factory
     with factory.begin() as s:  # stored before the run: a duplicate and a departure to check against
-        service.ingest_events(
+        event_store.ingest_events(
             session=s,
             actor=system_principal(),
             records=records_from_objects([event(500), _depa(0, "2024-03-01T20:00:00+00:00")]),

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mainport.identity.models import OrgKind, Role
 from mainport.identity.principal import Principal, system_principal
-from mainport.ingest import readers, service
+from mainport.ingest import event_store, readers
 from mainport.ingest.declarations import FIELDS, REQUIRED
 from mainport.ingest.jobs import ingest_file
 from mainport.ingest.models import QuarantinedRecord
@@ -289,10 +289,10 @@ def test_service_batches_store_what_others_stored_meanwhile_as_duplicates(sessio
     """Two batches over the same events in one transaction: the second finds all of them stored."""
     actor = system_principal()
     recs = [event(i) for i in range(200, 205)]
-    first = service.ingest_events(
+    first = event_store.ingest_events(
         session=session, actor=actor, records=readers.records_from_objects(recs), source="a"
     )
-    again = service.ingest_events(
+    again = event_store.ingest_events(
         session=session, actor=actor, records=readers.records_from_objects(recs), source="b"
     )
     assert (first.stored, again.stored, again.duplicates) == (5, 0, 5)

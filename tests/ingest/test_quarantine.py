@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from mainport.identity.models import OrgKind, Role
 from mainport.identity.principal import Principal, system_principal
-from mainport.ingest import quarantine_cli, service
+from mainport.ingest import event_store, quarantine_cli
 from mainport.ingest.models import QuarantinedRecord
 from mainport.ingest.readers import records_from_objects
 from mainport.shipments.models import ContainerEvent
@@ -26,7 +26,7 @@ Headers = Callable[[Principal], dict[str, str]]
 
 
 def _quarantine(session: Session, *events: dict[str, object]) -> list[int]:
-    recon = service.ingest_events(
+    recon = event_store.ingest_events(
         session=session, actor=system_principal(), records=records_from_objects(list(events)), source="t"
     )
     ids = [p.quarantine_id for p in recon.problems]

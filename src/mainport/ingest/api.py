@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from mainport.api.deps import CurrentUser, SessionDep
 from mainport.api.pagination import Page, PageDep
 from mainport.errors import ValidationFailed
-from mainport.ingest import service
+from mainport.ingest import declaration_store, event_store, service
 from mainport.ingest.readers import records_from_objects
 from mainport.ingest.schemas import QuarantinedDetail, QuarantinedOut, ReconciliationOut, RetryIn
 
@@ -73,7 +73,7 @@ def _items(body: Any, key: str) -> list[Any]:
 
 @router.post("/declarations", response_model=ReconciliationOut, openapi_extra=_BATCH_BODY)
 def post_declarations(session: SessionDep, user: CurrentUser, body: JsonBody) -> Response:
-    recon = service.ingest_declarations(
+    recon = declaration_store.ingest_declarations(
         session=session,
         actor=user,
         source=f"api:{user.username}",
@@ -84,7 +84,7 @@ def post_declarations(session: SessionDep, user: CurrentUser, body: JsonBody) ->
 
 @router.post("/events", response_model=ReconciliationOut, openapi_extra=_BATCH_BODY)
 def post_events(session: SessionDep, user: CurrentUser, body: JsonBody) -> Response:
-    recon = service.ingest_events(
+    recon = event_store.ingest_events(
         session=session,
         actor=user,
         source=f"api:{user.username}",

@@ -1,4 +1,5 @@
-"""File ingest jobs: stream a file, validate and store per batch, commit per batch, record an IngestRun.
+"""File ingest jobs: stream a file, validate and store per batch, commit per batch, record an IngestRun; and
+ingest's recurring job (``SCHEDULED``): the quarantine's retention.
 
 Events files from PIPELINE_MIN_BYTES up are pipelined over two processes (`workers=1`): a reader process
 reads, parses, validates and binds the rows (`pipeline.py`), while this process checks them against the
@@ -20,22 +21,26 @@ import gc
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from mainport.config import get_settings
 from mainport.database import run_transaction, session_scope
 from mainport.database.core import is_transient
 from mainport.identity.principal import Principal
-from mainport.ingest import pipeline, readers, runs, service
+from mainport.ingest import declaration_store, event_store, pipeline, readers, runs, service
+from mainport.ingest.csv_reader import ReadReport
 from mainport.ingest.declarations import REQUIRED
 from mainport.ingest.prepare import PreparedEvents
 from mainport.ingest.quarantine import Budget
-from mainport.ingest.readers import ReadReport
 from mainport.ingest.records import RawRecord, Reconciliation
 from mainport.ingest.sequence import SequenceState
 from mainport.logs import get_logger
+from mainport.recurring import JobContext, ScheduledJob
 
 Kind = str  # "declarations", "events" or a registered feed (`service.kinds()`)
 Progress = Callable[[int], None]
@@ -236,11 +241,11 @@ def _in_process(
             session: Session, state: SequenceState, budget: Budget, batch: list[RawRecord] = batch
         ) -> Reconciliation:
             if kind == "events":
-                return service.ingest_events(
+                return event_store.ingest_events(
                     session=session, actor=actor, records=batch, source=source, state=state, budget=budget
                 )
             if kind == "declarations":
-                return service.ingest_declarations(
+                return declaration_store.ingest_declarations(
                     session=session, actor=actor, records=batch, source=source, budget=budget
                 )
             return service.ingest_feed(
@@ -271,7 +276,7 @@ def _pipelined_events(
                 def store(
                     session: Session, state: SequenceState, budget: Budget, batch: PreparedEvents = prepared
                 ) -> Reconciliation:
-                    return service.store_events(
+                    return event_store.store_events(
                         session=session, actor=job.actor, prepared=batch, state=state, budget=budget
                     )
 
@@ -287,3 +292,25 @@ def _pipelined_events(
         if reader.stdout is not None:
             reader.stdout.close()
         reader.wait()
+
+
+# --- recurring ---------------------------------------------------------------------------------------------
+
+
+def _quarantine_retention(ctx: JobContext) -> dict[str, Any]:
+    days = get_settings().retention_quarantine_days
+    done = service.purge_quarantine(
+        session=ctx.session, actor=ctx.actor, before=ctx.now - timedelta(days=days)
+    )
+    return {"purged": done["purged"], "by_kind_status": done["by_kind_status"], "kept_days": days}
+
+
+SCHEDULED = (
+    ScheduledJob(
+        "ingest-quarantine-retention",
+        "Delete quarantined records untouched for longer than the retention period "
+        "(MAINPORT_RETENTION_QUARANTINE_DAYS)",
+        _quarantine_retention,
+        cron="45 2 * * *",
+    ),
+)

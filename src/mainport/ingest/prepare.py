@@ -4,7 +4,7 @@
 reason, yield the rest). `prepare_events` validates one batch of RawRecords, drops duplicates within the
 batch and binds the rows as insert tuples for the dialect. It runs in the job's process (small files, API
 bodies, retries) or in the reader process of a pipelined file job (`pipeline.py`); the database-dependent
-steps (stored eventIDs, sequence against stored events, the write) follow in `service.store_events` either
+steps (stored eventIDs, sequence against stored events, the write) follow in `event_store.store_events` either
 way, so both give the same rows and quarantine reasons.
 """
 

@@ -44,7 +44,7 @@ class SequenceState:
         self.last_act: dict[str, tuple[datetime, str, str | None]] = {}  # equipment -> (time, code, unlocode)
         self.departures: dict[tuple[str, str | None, str | None], datetime] = {}  # (imo, voyage, L) -> DEPA
         self.vessels_loaded: set[str] = set()
-        # Containers this job has already registered (service.register_containers), so each is upserted once.
+        # Containers this job has already registered (writes.register_containers), so each is upserted once.
         self.containers_registered: set[str] = set()
 
     def load(self, session: Session, rows: list[EventRow]) -> None:

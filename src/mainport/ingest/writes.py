@@ -12,13 +12,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TypeVar, cast
 
+from sqlalchemy import Table, bindparam, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from mainport.audit.service import record as audit
+from mainport.database import utcnow
 from mainport.database.core import is_row_refusal, is_transient, is_unique_violation, refusal_reason
+from mainport.identity.principal import Principal
+from mainport.ingest.records import Reconciliation
+from mainport.shipments.models import Container
 
 T = TypeVar("T")
+CONTAINER = cast(Table, Container.__table__)
 Write = Callable[[Sequence[T]], tuple[int, int]]  # rows -> (stored, duplicates)
 
 
@@ -57,3 +66,50 @@ def _write(session: Session, rows: Sequence[T], base: int, write: Write[T], out:
         return
     out.stored += stored
     out.duplicates += duplicates
+
+
+def count_written(recon: Reconciliation, written: Written) -> None:
+    recon.stored += written.stored
+    recon.duplicates += written.duplicates
+
+
+def register_containers(session: Session, size_types: dict[str, str | None]) -> None:
+    """Make sure every container number seen in stored events or declarations has its `container` row.
+
+    Insert-or-nothing for the new numbers (no lock on the rows already there), then a known size-type fills
+    a missing one but never overwrites another; both in number order, so that concurrent ingests of
+    overlapping boxes take their locks in one order (no deadlocks). `first_seen` is when the platform first
+    heard of the box.
+    """
+    if not size_types:
+        return
+    make = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    numbers = sorted(size_types)
+    now = utcnow()
+    session.execute(
+        make(CONTAINER).on_conflict_do_nothing(index_elements=["number"]),
+        [
+            {"number": n, "size_type": size_types[n], "shipper_owned": False, "first_seen": now}
+            for n in numbers
+        ],
+    )
+    fill = [{"b_number": n, "b_size_type": size_types[n]} for n in numbers if size_types[n]]
+    if fill:
+        session.execute(
+            update(CONTAINER)
+            .where(CONTAINER.c.number == bindparam("b_number"), CONTAINER.c.size_type.is_(None))
+            .values(size_type=bindparam("b_size_type")),
+            fill,
+        )
+
+
+def audit_batch(session: Session, actor: Principal, recon: Reconciliation) -> None:
+    """One audit entry per stored batch (its counts), besides the owning domain's own."""
+    audit(
+        session=session,
+        actor=actor,
+        action=f"ingest.{recon.kind}",
+        entity_type="ingest_batch",
+        entity_id=recon.source[:200],
+        detail={k: v for k, v in recon.summary().items() if k not in ("problems", "kind", "source")},
+    )
