@@ -23,6 +23,7 @@ DOMAINS: tuple[str, ...] = (
     "screening",
     "sharing",
     "operations",
+    "vessels",
     "world",
 )
 
