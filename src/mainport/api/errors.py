@@ -117,7 +117,18 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> Response:
-        # A reference to a record that does not exist, or a second record where one is allowed.
+        from mainport.database.core import missing_reference
+
+        # A reference to a record that does not exist: the request's mistake (services check the ids
+        # they are given first, 404; this is the net under them). Else a second record where one is allowed.
+        missing = missing_reference(exc)
+        if missing is not None:
+            return error_response(
+                request,
+                422,
+                "validation_failed",
+                f"the request refers to a record that does not exist: {missing}",
+            )
         reason = str(exc.orig).splitlines()[0] if exc.orig else "refused by a database constraint"
         return error_response(request, 409, "conflict", f"the request conflicts with stored data: {reason}")
 

@@ -16,11 +16,23 @@ from mainport.audit import service as audit
 from mainport.cases.models import Alert, Case
 from mainport.cases.workflow import OPEN_ALERT_STATES, OPEN_CASE_STATES, check_alert, check_case
 from mainport.database import chunks, utcnow
+from mainport.database.core import missing_target
 from mainport.errors import Conflict, NotFound, ValidationFailed
 from mainport.identity.principal import Principal
 
 SOURCES = frozenset(
-    {"targeting", "imaging", "custody", "release", "seal", "insider", "manual", "monitoring", "origin", "federation"}
+    {
+        "targeting",
+        "imaging",
+        "custody",
+        "release",
+        "seal",
+        "insider",
+        "manual",
+        "monitoring",
+        "origin",
+        "federation",
+    }
 )
 MIN_SEVERITY, MAX_SEVERITY = 1, 4
 
@@ -57,6 +69,8 @@ def raise_alert(
         raise ValidationFailed(f"severity must be {MIN_SEVERITY}..{MAX_SEVERITY}, got {severity}")
     if not kind or len(kind) > 64:
         raise ValidationFailed("alert kind must be 1..64 characters")
+    if missing := missing_target(session, Alert, declaration_id=declaration_id):
+        raise NotFound(f"{missing} not found")  # the caller's mistake, not the foreign key's 409 on insert
     key = _dedup_key(container_number, kind, dedup_key)
     _lock_key(session, key)
     existing = session.scalar(

@@ -33,6 +33,7 @@ from mainport.custody.steps import (
     step_for_event,
 )
 from mainport.database import utcnow
+from mainport.database.core import missing_target
 from mainport.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from mainport.identity.models import OrgKind
 from mainport.identity.principal import Principal
@@ -199,6 +200,9 @@ def open_plan(
     actor.require("custody:write")
     if active_plan(session, container_number) is not None:
         raise Conflict(f"container {container_number} already has an active custody plan")
+    # a reference to a record that does not exist is the caller's mistake (not the foreign key's 409)
+    if missing := missing_target(session, CustodyPlan, declaration_id=declaration_id, alert_id=alert_id):
+        raise NotFound(f"{missing} not found")
     now = utcnow()
     plan = CustodyPlan(
         container_number=container_number,

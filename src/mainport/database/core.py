@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -7,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, MetaData, create_engine, event, literal, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -166,6 +167,41 @@ def is_unique_violation(exc: BaseException) -> bool:
     if state is not None:
         return state == "23505"
     return isinstance(exc, sa_exc.IntegrityError) and "UNIQUE constraint failed" in str(exc.orig)
+
+
+def missing_target(session: Session, model: Any, **values: Any) -> str | None:
+    """The first of `values` (foreign-key columns of `model`, by name) that names a row that does not exist,
+    as "declaration 7"; None when every one exists or is None. Read through the key's own metadata, so a
+    domain checks a reference into another domain's table without importing its models."""
+    table = model.__table__
+    for name, value in values.items():
+        if value is None:
+            continue
+        (key,) = table.c[name].foreign_keys
+        target = key.column
+        if session.execute(select(literal(1)).where(target == value).limit(1)).first() is None:
+            return f"{target.table.name} {value}"
+    return None
+
+
+def missing_reference(exc: BaseException) -> str | None:
+    """For a foreign-key refusal (a row naming a record that does not exist), what it named as far as the
+    database says ("declaration_id 7 (no such declaration)" on PostgreSQL; SQLite does not say which);
+    None for any other error."""
+    state = sqlstate(exc)
+    if state is None:
+        if isinstance(exc, sa_exc.IntegrityError) and "FOREIGN KEY constraint failed" in str(exc.orig):
+            return "a referenced record"
+        return None
+    if state != "23503":
+        return None
+    detail = getattr(getattr(getattr(exc, "orig", None) or exc, "diag", None), "message_detail", None) or ""
+    # 'Key (declaration_id)=(7) is not present in table "declaration".'
+    found = re.match(r'Key \((\w+)\)=\((.*)\) is not present in table "(\w+)"', detail)
+    if found is None:
+        return "a referenced record"
+    column, value, table = found.groups()
+    return f"{column} {value[:60]} (no such {table})"
 
 
 def is_row_refusal(exc: BaseException) -> bool:
