@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     # publisher's /event-subscriptions); callbacks reach this instance at public_url.
     tnt_publisher: Literal["local", "http"] = "local"
     public_url: str = "http://127.0.0.1:8000"
+    # This instance's code in the federation of mainport instances (what partners call it).
+    federation_code: str = "NL-RTM-CUSTOMS"
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

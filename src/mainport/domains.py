@@ -18,6 +18,7 @@ DOMAINS: tuple[str, ...] = (
     "imaging",
     "targeting",
     "origin",
+    "federation",
     "monitoring",
     "insider",
     "screening",

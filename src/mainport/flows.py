@@ -33,7 +33,13 @@ from mainport.targeting import outcome_links as links
 # with strategy tip), an origin/arrival scan difference, an origin scan read as suspicious and a hold request
 # the origin port left unanswered before loading.
 PHYSICAL_CHECK_KINDS = frozenset(
-    {"selected_for_inspection", "scan_difference", "origin.suspicious_scan", "origin.hold_unanswered"}
+    {
+        "selected_for_inspection",
+        "scan_difference",
+        "origin.suspicious_scan",
+        "origin.hold_unanswered",
+        "federation.high_risk_notice",
+    }
 )
 # Look a little before the last run: alerts committed by a long selection that started before it.
 PLAN_OVERLAP = timedelta(minutes=10)

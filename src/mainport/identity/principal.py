@@ -59,6 +59,9 @@ PERMISSIONS: dict[str, tuple[frozenset[OrgKind] | None, frozenset[Role]]] = {
     # The platform's recurring jobs: seen and started by the administrators of government partners.
     "operations:read": (GOVERNMENT, frozenset({Role.admin})),
     "operations:run": (GOVERNMENT, frozenset({Role.admin})),
+    # Federation with other mainport instances: partners, keys and agreements; signed messages.
+    "federation:admin": (GOVERNMENT, frozenset({Role.admin})),
+    "federation:send": (GOVERNMENT, frozenset({Role.admin, Role.analyst, Role.officer})),
     "insider:write": (
         frozenset({OrgKind.customs, OrgKind.terminal, OrgKind.port_authority, OrgKind.airport}),
         frozenset({Role.admin, Role.analyst}),

@@ -1,0 +1,154 @@
+"""Federation over HTTP: the signed inbox partners POST to, and the management routes (thin handlers)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from mainport.api.deps import CurrentUser, SessionDep
+from mainport.errors import ValidationFailed
+from mainport.federation import inbound, keys, service
+from mainport.federation.keys import Instance
+from mainport.federation.schemas import (
+    AgreementIn,
+    AgreementOut,
+    AnswerIn,
+    KeyOut,
+    MessageOut,
+    PartnerIn,
+    PartnerKeyIn,
+    PartnerOut,
+    SendIn,
+)
+from mainport.federation.transport import HttpTransport
+
+router = APIRouter(tags=["federation"])
+MAX_ENVELOPE = 1_000_000
+
+
+def me(request: Request) -> Instance:
+    return Instance.from_settings(request.app.state.settings)
+
+
+Me = Annotated[Instance, Depends(me)]
+
+
+async def envelope_body(request: Request) -> Any:
+    raw = await request.body()
+    if len(raw) > MAX_ENVELOPE:
+        raise ValidationFailed(f"envelope larger than {MAX_ENVELOPE} bytes")
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise ValidationFailed("envelope is not JSON") from None
+
+
+@router.post("/federation/inbox")
+def inbox(session: SessionDep, me: Me, envelope: Annotated[Any, Depends(envelope_body)]) -> Response:
+    """Partners' signed messages (authenticated by the signature, not by a user): 202 accepted, 401 unknown
+    sender or bad signature, 403 no agreement or not addressed here, 409 replay or stale."""
+    found = service.accept(session=session, me=me, envelope=envelope)
+    if isinstance(found, service.Refusal):
+        return Response(
+            orjson.dumps({"status": "refused", "reason": found.reason, "detail": found.reason}),
+            status_code=found.status,
+            media_type="application/json",
+        )
+    result = inbound.handle(session=session, me=me, msg=found)
+    return Response(
+        orjson.dumps({"status": "accepted", "message": found.message_id, "result": result}),
+        status_code=202,
+        media_type="application/json",
+    )
+
+
+@router.get("/federation/keys", response_model=list[KeyOut])
+def published_keys(session: SessionDep, principal: CurrentUser) -> list[KeyOut]:
+    principal.require("federation:send")
+    return [KeyOut.model_validate(k) for k in keys.published(session)]
+
+
+@router.post("/federation/keys/rotate", response_model=list[MessageOut])
+def rotate(session: SessionDep, principal: CurrentUser, me: Me) -> list[MessageOut]:
+    _kid, announced = service.rotate_key(session=session, actor=principal, me=me)
+    return [MessageOut.model_validate(m) for m in announced]
+
+
+@router.post("/federation/partners", response_model=PartnerOut, status_code=201)
+def add_partner(body: PartnerIn, session: SessionDep, principal: CurrentUser) -> PartnerOut:
+    return PartnerOut.model_validate(
+        service.add_partner(session=session, actor=principal, **body.model_dump())
+    )
+
+
+@router.get("/federation/partners", response_model=list[PartnerOut])
+def partners(session: SessionDep, principal: CurrentUser) -> list[PartnerOut]:
+    return [PartnerOut.model_validate(p) for p in service.list_partners(session=session, actor=principal)]
+
+
+@router.post("/federation/partners/{code}/keys", status_code=201)
+def add_partner_key(
+    code: str, body: PartnerKeyIn, session: SessionDep, principal: CurrentUser
+) -> dict[str, str]:
+    row = service.add_partner_key(session=session, actor=principal, code=code, **body.model_dump())
+    return {"kid": row.kid}
+
+
+@router.post("/federation/agreements", response_model=AgreementOut, status_code=201)
+def agree(body: AgreementIn, session: SessionDep, principal: CurrentUser) -> AgreementOut:
+    row = service.agree(
+        session=session,
+        actor=principal,
+        code=body.partner,
+        category=body.category,
+        direction=body.direction,
+        reference=body.reference,
+        valid_to=body.valid_to,
+    )
+    return AgreementOut.model_validate(row)
+
+
+@router.post("/federation/agreements/{agreement_id}/revoke", response_model=AgreementOut)
+def revoke(agreement_id: int, session: SessionDep, principal: CurrentUser) -> AgreementOut:
+    return AgreementOut.model_validate(
+        service.revoke_agreement(session=session, actor=principal, agreement_id=agreement_id)
+    )
+
+
+@router.post("/federation/messages", response_model=MessageOut, status_code=201)
+def send(body: SendIn, session: SessionDep, principal: CurrentUser, me: Me) -> MessageOut:
+    row = service.send(
+        session=session, actor=principal, me=me, code=body.partner, category=body.category, body=body.body
+    )
+    return MessageOut.model_validate(row)
+
+
+@router.get("/federation/messages", response_model=list[MessageOut])
+def messages(
+    session: SessionDep,
+    principal: CurrentUser,
+    direction: Annotated[str | None, Query(max_length=3)] = None,
+    category: Annotated[str | None, Query(max_length=32)] = None,
+) -> list[MessageOut]:
+    rows = service.messages(session=session, actor=principal, direction=direction, category=category)
+    return [MessageOut.model_validate(m) for m in rows]
+
+
+@router.post("/federation/messages/{message_id}/answer", response_model=MessageOut, status_code=201)
+def answer(
+    message_id: int, body: AnswerIn, session: SessionDep, principal: CurrentUser, me: Me
+) -> MessageOut:
+    row = inbound.answer_received_hold(
+        session=session, actor=principal, me=me, message_id=message_id, **body.model_dump()
+    )
+    return MessageOut.model_validate(row)
+
+
+@router.post("/federation/dispatch")
+def dispatch(session: SessionDep, principal: CurrentUser, me: Me) -> dict[str, int]:
+    """Send hold requests to partner control units and deliver the outbox now (the job does the same)."""
+    holds = inbound.send_hold_requests(session=session, actor=principal, me=me)
+    sent = service.dispatch(session=session, actor=principal, transport=HttpTransport())
+    return {**{f"holds_{k}": v for k, v in holds.items()}, **sent}
