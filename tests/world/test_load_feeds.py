@@ -18,6 +18,7 @@ from mainport.identity.models import OrgKind, Role
 from mainport.insider.models import StaffLookup
 from mainport.monitoring.queries import Filters, daily_counts
 from mainport.shipments.models import Inspection, Seizure
+from mainport.vessels.models import VesselCall
 from mainport.world import WorldConfig, generate_world
 from mainport.world.generate import ingest_files, load_world
 
@@ -28,6 +29,7 @@ FEEDS = {
     "eseal": ("telemetry", "eseal-*.jsonl", SealTelemetry),
     "inspections": ("inspections", "inspections-*.jsonl", Inspection),
     "seizures": ("seizures", "seizures-*.jsonl", Seizure),
+    "vessel_calls": ("vessels", "calls-*.jsonl", VesselCall),
 }
 
 
@@ -51,7 +53,7 @@ def test_every_product_file_is_an_ingest_input(tiny_world: Path) -> None:
     assert set(kinds) == {"declarations", "events", *FEEDS}
     product = {
         p
-        for d in ("declarations", "events", "telemetry", "access", "inspections", "seizures")
+        for d in ("declarations", "events", "telemetry", "access", "inspections", "seizures", "vessels")
         for p in (tiny_world / d).glob("*.json*")
     }
     assert product == {p for _, p in ingest_files(tiny_world)}

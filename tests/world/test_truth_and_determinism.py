@@ -49,7 +49,15 @@ def test_truth_is_written_and_names_loads_and_insiders(small_world: Path) -> Non
 
 def test_no_product_file_carries_truth(small_world: Path) -> None:
     files = ingest_files(small_world)
-    assert {k for k, _ in files} == {"declarations", "events", "access", "eseal", "inspections", "seizures"}
+    assert {k for k, _ in files} == {
+        "declarations",
+        "events",
+        "access",
+        "eseal",
+        "inspections",
+        "seizures",
+        "vessel_calls",
+    }
     assert all("truth" not in p.parts for _, p in files)
     loads = [orjson.loads(x) for x in (small_world / "truth" / "loads.jsonl").read_bytes().splitlines()]
     markers = {x["id"] for x in loads} | {x["org"] for x in loads} | {"seized_", "rip_on", "front_party"}

@@ -27,6 +27,7 @@ INGEST_INPUTS: tuple[tuple[str, str, str], ...] = (
     ("seizures", "seizures", "seizures-*.jsonl"),
     ("eseal", "telemetry", "eseal-*.jsonl"),
     ("access", "access", "access-*.jsonl"),
+    ("vessel_calls", "vessels", "calls-*.jsonl"),
 )
 
 

@@ -17,13 +17,17 @@ own choices, not calibrated figures; a score tuned against this module is measur
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 
 from mainport.world.config import DUTCH_SEA_HUBS
 from mainport.world.network import LANES, LATAM_LANES, Network, hub_terminals, port_country
+from mainport.world.traces import iso1
 from mainport.world.trade import DAY, HOUR
 
 BASE_RATE = 0.012  # chance of a load on an ordinary call from a source lane
@@ -161,8 +165,6 @@ class HullWorld:
 
 def call_record(call: Call) -> dict[str, Any]:
     """The product-facing port-call record (the `vessel_calls` feed)."""
-    from mainport.world.traces import iso1
-
     return {
         "kind": "vessel_call",
         "vesselIMONumber": call.imo,
@@ -197,3 +199,29 @@ def truth_record(call: Call) -> dict[str, Any]:
         "load_port": call.load_port,
         "position": "sea_chest",
     }
+
+
+class HullWriter:
+    """Writes a generated world's vessel calls (DIR/vessels/) and hull loads (DIR/truth/) day by day."""
+
+    def __init__(self, out: Path, seed: int, net: Network, epoch0: int) -> None:
+        self.hulls = HullWorld(seed, net, epoch0)
+        (out / "vessels").mkdir(parents=True, exist_ok=True)
+        self.out = out
+        self._truth = (out / "truth" / "hull_loads.jsonl").open("wb")
+        crews = [{"vessel_imo": imo, "compromised": True} for imo in sorted(self.hulls.compromised)]
+        (out / "truth" / "hull_vessels.jsonl").write_bytes(b"".join(orjson.dumps(c) + b"\n" for c in crews))
+
+    def write_day(
+        self, day: int, date: str, known: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
+    ) -> int:
+        """The day's calls (those `known` keeps: not after the generation time); returns how many."""
+        calls = self.hulls.calls(day)
+        records = known([call_record(c) for c in calls])
+        with (self.out / "vessels" / f"calls-{date}.jsonl").open("wb") as fh:
+            fh.write(b"".join(orjson.dumps(r) + b"\n" for r in records))
+        self._truth.write(b"".join(orjson.dumps(truth_record(c)) + b"\n" for c in calls if c.load_kg))
+        return len(records)
+
+    def close(self) -> None:
+        self._truth.close()

@@ -7,6 +7,7 @@ DIR/telemetry/iot-DATE.json                      smart-seal door events, DCSA 3.
 DIR/telemetry/eseal-DATE.jsonl                   e-seal status on discharge
 DIR/inspections/inspections-DATE.jsonl           customs inspections and their results
 DIR/seizures/seizures-DATE.jsonl                 seizures known to the authorities
+DIR/vessels/calls-DATE.jsonl                     vessel calls: ports called, waits at anchor, crew changes
 DIR/scans/requests.jsonl                         render queue for the imaging module (NOT an ingest input)
 DIR/truth/...                                    ground truth: evaluation code only
 """
@@ -24,6 +25,7 @@ import orjson
 from mainport.world.config import DUTCH_HUBS
 from mainport.world.enforcement import DECLARATION_COLUMNS
 from mainport.world.events import day_events
+from mainport.world.hulls import HullWriter
 from mainport.world.traces import iso1
 
 if TYPE_CHECKING:
@@ -32,7 +34,16 @@ if TYPE_CHECKING:
     from mainport.world.engine import DayState, World
 
 _OPTS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_APPEND_NEWLINE
-PRODUCT_DIRS = ("declarations", "events", "access", "telemetry", "inspections", "seizures", "scans")
+PRODUCT_DIRS = (
+    "declarations",
+    "events",
+    "access",
+    "telemetry",
+    "inspections",
+    "seizures",
+    "scans",
+    "vessels",
+)
 
 
 def _jsonl(fh: IO[bytes], items: list[dict[str, Any]]) -> None:
@@ -56,6 +67,8 @@ class WorldWriter:
         self._orgs = (truth / "organisations.jsonl").open("wb")
         insiders = [{"org": o.code, **asdict(i)} for o in world.orgs for i in o.insiders]
         (truth / "insiders.jsonl").write_bytes(b"".join(orjson.dumps(i, option=_OPTS) for i in insiders))
+        # Vessel calls (product) and the hull loads on them (truth).
+        self._hulls = HullWriter(out, world.config.seed, world.net, world.day_start(0))
 
     def _count(self, key: str, n: int) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
@@ -99,6 +112,10 @@ class WorldWriter:
         self._count("scan_requests", len(scans))
         self._outcomes(date, st, frame)
         self._truth(st, frame)
+        self._count(
+            "vessel_calls",
+            self._hulls.write_day(st.day, date, lambda r: self._known("vessel_calls", r, "arrivedAt")),
+        )
 
     def _declarations(self, date: str, dutch: pd.DataFrame) -> None:
         cols = list(DECLARATION_COLUMNS)
@@ -212,6 +229,7 @@ class WorldWriter:
     def close(self) -> None:
         for fh in (self._scan, self._loads, self._actions, self._inspections, self._orgs):
             fh.close()
+        self._hulls.close()
 
 
 def as_builtin(v: Any) -> Any:
