@@ -59,6 +59,13 @@ PERMISSIONS: dict[str, tuple[frozenset[OrgKind] | None, frozenset[Role]]] = {
     # The platform's recurring jobs: seen and started by the administrators of government partners.
     "operations:read": (GOVERNMENT, frozenset({Role.admin})),
     "operations:run": (GOVERNMENT, frozenset({Role.admin})),
+    # The ISPS port-facility register: which entries each sees is barriers.service._sees (a facility's
+    # measures are security-sensitive); kept by the port authority (harbour master) and the police.
+    "facilities:read": (GOVERNMENT | PEOPLE_ORGS, frozenset(Role)),
+    "facilities:write": (
+        frozenset({OrgKind.port_authority, OrgKind.police, OrgKind.border_police}),
+        frozenset({Role.admin, Role.officer}),
+    ),
     # Federation with other mainport instances: partners, keys and agreements; signed messages.
     "federation:admin": (GOVERNMENT, frozenset({Role.admin})),
     "federation:send": (GOVERNMENT, frozenset({Role.admin, Role.analyst, Role.officer})),
