@@ -11,7 +11,6 @@ for day in range(84):
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -100,7 +99,7 @@ class World:
         self.net = build_network(config.seed)
         self.book = build_party_book(config.seed, lane_countries())
         self.boxes = ContainerNumbers()
-        self.staff = traces.build_staff(config.seed, config.scale, config.staff_per_site)
+        self.staff = traces.build_staff(config.seed, config.scale)
         self.orgs: list[Organisation] = build_organisations(
             config.seed,
             config.organisations,
@@ -110,11 +109,6 @@ class World:
             config.smuggling_boost,
             trait_sensitivity=config.trait_sensitivity,
         )
-        if config.careful_insiders:
-            careful = np.random.default_rng([config.seed, 7011])
-            for o in self.orgs:
-                for i in o.insiders:
-                    i.careful = bool(careful.random() < config.careful_insiders)
         self._epoch0 = int(
             datetime(config.start.year, config.start.month, config.start.day, tzinfo=UTC).timestamp()
         )
@@ -232,7 +226,7 @@ class World:
         rows = st.rows
         if a.method == "baggage":
             handlers = [i for i in org.insiders if i.hub == "schiphol"]
-            a.insider = handlers[_spread(a.id, len(handlers))].user if handlers else ""
+            a.insider = handlers[0].user if handlers else ""
             return
         hub_rows = rows["hub"] == a.hub
         if a.method == "air_cargo":
@@ -264,8 +258,7 @@ class World:
         a.position = str(rng.choice(_POSITIONS.get(a.method, ("in_cargo",))))
         if insiders and a.method in METHODS_NEEDING_INSIDER:
             match = [i for i in insiders if i.employer == rows["facility"][r]] or insiders
-            # The organisation spreads its loads over the insiders it has there (no extra draw: by the load).
-            a.insider = match[_spread(a.id, len(match))].user
+            a.insider = match[0].user
         if a.method == "rip_on" and rng.random() < 0.25:
             # The crew could not clone the seal: a different number shows up on discharge.
             rows["seal_at_disc"][r] = f"{str(rows['seal'][r])[:2]}{int(rng.integers(1_000_000, 9_999_999))}"
@@ -517,8 +510,3 @@ def _row_of(sid: str, day: int) -> int:
 
 def visible_columns() -> tuple[str, ...]:
     return DECLARATION_COLUMNS
-
-
-def _spread(load_id: str, n: int) -> int:
-    """Which of n insiders handles a load: fixed by the load's id (the random streams stay as they were)."""
-    return int(hashlib.sha1(load_id.encode(), usedforsecurity=False).hexdigest()[:8], 16) % n
