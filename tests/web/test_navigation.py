@@ -103,3 +103,24 @@ def test_menus_follow_the_work_of_each_role(
     html = app_client.get("/").text
     assert groups.findall(html)[0] == "Monitoring"
     assert ">Cases</a>" not in html and ">Containers</a>" in html
+
+
+def test_the_overview_lists_the_days_work_per_role(
+    app_client: TestClient, principal_factory: PrincipalFactory
+) -> None:
+    work = re.compile(r'<ul class="work" data-testid="work">(.*?)</ul>', re.S)
+    analyst = principal_factory(Role.analyst, OrgKind.customs, node_code="rotterdam")
+    login(app_client, analyst.username)
+    html = work.search(app_client.get("/").text).group(1)  # type: ignore[union-attr]
+    for text in (
+        "Selection rotterdam today: not run yet",
+        "Alerts to triage",
+        "Open cases",
+        "Scans awaiting review",
+    ):
+        assert text in html, text
+    app_client.cookies.clear()
+    officer = principal_factory(Role.officer, OrgKind.terminal, node_code="rotterdam", facility_code="ECTDE")
+    login(app_client, officer.username)
+    html = work.search(app_client.get("/").text).group(1)  # type: ignore[union-attr]
+    assert "Under control in the guarded area" in html and "Release checks" in html and "Alerts" not in html

@@ -16,6 +16,7 @@ from mainport.custody import service as custody
 from mainport.database.sorting import parse_sort
 from mainport.reference.nodes import NODES
 from mainport.shipments import journey_map, lists, service
+from mainport.web import today
 from mainport.web.listing import CSV_LIMIT, csv_response
 from mainport.web.listing import Query as ListQuery
 from mainport.web.templating import add_template_dir, render
@@ -35,6 +36,7 @@ CONTAINER_CSV = ("number", "size_type", "shipper_owned", "first_seen", "last_see
 @router.get("/")
 def overview_page(request: Request, session: SessionDep, principal: CurrentUser) -> Response:
     data = service.overview(session=session, actor=principal)
+    data["work"] = today.work_items(session=session, actor=principal)
     return render(request, "shipments/overview.html", data, principal=principal)
 
 
