@@ -4,6 +4,7 @@ hold answers from the control unit the request went to only."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -226,3 +227,63 @@ def test_hold_request_out_and_answer_in(session: Session, fed: Any) -> None:
     assert row is not None and (row.status, row.answer, row.answered_by) == ("answered", "found", CU)
     insp = session.get(Inspection, row.inspection_id)
     assert insp is not None and insp.result == "found" and insp.kg_found == 96.0
+
+
+def test_transfer_corrupt_then_resent(session: Session, fed: Any, tmp_path: Any) -> None:
+    from mainport.errors import NotAuthenticated, NotFound
+    from mainport.federation import transfer
+
+    service.agree(
+        session=session,
+        actor=fed["admin"],
+        code=CU,
+        category="origin_scan",
+        direction="receive",
+        reference="z",
+    )
+    path = tmp_path / "scan.npy"
+    path.write_bytes(b"a" * 100_000)
+    body = transfer.manifest("tr-00000001", path, transfer.MAX_CHUNK, {})
+    msg = service.accept(session=session, me=ME, envelope=_from_cu(fed["key"], "cu1", "origin_scan", body))
+    assert isinstance(msg, FederationMessage)
+    key = fed["key"]
+
+    def put(n: int, chunk: bytes, tid: str = "tr-00000001") -> dict[str, Any]:
+        sig = env.b64(key.sign(transfer.chunk_statement(tid, n, chunk)))
+        return transfer.receive_chunk(
+            session=session,
+            data_dir=tmp_path,
+            transfer_id=tid,
+            n=n,
+            chunk=chunk,
+            sender=CU,
+            kid="cu1",
+            signature=sig,
+        )
+
+    size = transfer.MAX_CHUNK
+    assert put(0, b"b" * size)["state"] == "receiving"  # the sender read the wrong bytes
+    assert put(1, b"a" * (100_000 - size))["state"] == "corrupt"
+    sig = env.b64(key.sign(transfer.status_statement("tr-00000001")))
+    status = transfer.status(
+        session=session, data_dir=tmp_path, transfer_id="tr-00000001", sender=CU, kid="cu1", signature=sig
+    )
+    assert status == {"state": "corrupt", "received": [], "chunks": 2}
+    assert put(0, b"a" * size)["state"] == "receiving"
+    done = put(1, b"a" * (100_000 - size))
+    assert done["state"] == "complete" and transfer.file_sha256(Path(done["path"])) == body["sha256"]
+    with pytest.raises(ValidationFailed, match="bytes, the manifest says"):
+        put(1, b"a")
+    with pytest.raises(NotFound):
+        put(0, b"a", tid="tr-unknown1")
+    with pytest.raises(NotAuthenticated):
+        transfer.receive_chunk(
+            session=session,
+            data_dir=tmp_path,
+            transfer_id="tr-00000001",
+            n=0,
+            chunk=b"a",
+            sender=CU,
+            kid="cu1",
+            signature=sig,
+        )

@@ -5,6 +5,7 @@ Antwerp and refused to a partner without the agreement, a forged and a replayed 
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -22,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from mainport.config import Settings
 from mainport.database import utcnow
 from mainport.federation import envelope as env
-from mainport.federation import keys
+from mainport.federation import keys, transfer
 from mainport.federation.keys import Instance
 from mainport.identity import service as identity
 from mainport.identity.models import OrgKind, Role, User
@@ -150,8 +151,9 @@ def _declaration(node: Node) -> int:
         return d.id
 
 
-def test_the_story_across_three_instances(nodes: dict[str, Node]) -> None:
+def test_the_story_across_three_instances(nodes: dict[str, Node], tmp_path: Path) -> None:
     rtm, cu, anr = nodes["NL-RTM"], nodes["CU-ECGYE"], nodes["BE-ANR"]
+    rtm_data = tmp_path / "NL-RTM-data"
     for a, b in ((rtm, cu), (cu, rtm), (rtm, anr), (anr, rtm)):
         _link(a, b)
     _agree(rtm, cu.code, "hold_request", "send")
@@ -160,6 +162,8 @@ def test_the_story_across_three_instances(nodes: dict[str, Node]) -> None:
     _agree(rtm, cu.code, "hold_answer", "receive")
     _agree(rtm, anr.code, "mo_bulletin", "send")
     _agree(anr, rtm.code, "mo_bulletin", "receive")
+    _agree(cu, rtm.code, "origin_scan", "send")
+    _agree(rtm, cu.code, "origin_scan", "receive")
 
     # 1. Rotterdam asks the origin port to inspect a box before loading.
     decl = _declaration(rtm)
@@ -181,6 +185,56 @@ def test_the_story_across_three_instances(nodes: dict[str, Node]) -> None:
     [answered] = rtm.get("/api/v1/origin/holds").json()
     assert (answered["status"], answered["answer"], answered["answered_by"]) == ("answered", "found", cu.code)
     assert answered["inspection_id"] is not None and answered["answer_kg"] == 143.0
+
+    # 2b. The origin scan follows: announced in a signed message, chunks signed, killed after two chunks,
+    # resumed with only the missing ones, assembled and hash-checked on Rotterdam's side.
+    scan = tmp_path / "origin-MSCU1234565.npy"
+    scan.write_bytes(os.urandom(5 * transfer.MAX_CHUNK + 1234))
+    body = transfer.manifest("t-" + "a" * 12, scan, transfer.MAX_CHUNK, {"container_number": "MSCU1234565"})
+    r = cu.post("/api/v1/federation/messages", {"partner": rtm.code, "category": "origin_scan", "body": body})
+    assert r.status_code == 201, r.text
+    assert cu.post("/api/v1/federation/dispatch").json()["sent"] == 1
+    with cu.db.factory.begin() as s:
+        key, private = keys.current(s, Instance(cu.code, cu.secret))
+        kid = key.kid
+    url = f"{rtm.url}/api/v1/federation/transfers/{body['transfer_id']}"
+    head = {"X-Federation-From": cu.code, "X-Federation-Kid": kid}
+    data = scan.read_bytes()
+    for n in (0, 1):  # the sender is killed after these two
+        part = data[n * transfer.MAX_CHUNK : (n + 1) * transfer.MAX_CHUNK]
+        sig = env.b64(private.sign(transfer.chunk_statement(body["transfer_id"], n, part)))
+        assert (
+            httpx.put(
+                f"{url}/chunks/{n}", content=part, headers={**head, "X-Federation-Signature": sig}
+            ).json()["state"]
+            == "receiving"
+        )
+    bad = httpx.put(
+        f"{url}/chunks/2", content=b"x" * transfer.MAX_CHUNK, headers={**head, "X-Federation-Signature": sig}
+    )
+    assert bad.status_code == 401  # a chunk not signed as sent
+    resumed = transfer.push(
+        base_url=rtm.url,
+        sender=cu.code,
+        kid=kid,
+        key=private,
+        transfer_id=body["transfer_id"],
+        path=scan,
+        chunk_size=transfer.MAX_CHUNK,
+    )
+    assert resumed == {"sent": 4, "skipped": 2, "complete": 1}
+    arrived = rtm_data / "federation" / "transfers" / cu.code / body["transfer_id"] / scan.name
+    assert transfer.file_sha256(arrived) == body["sha256"]
+    again = transfer.push(
+        base_url=rtm.url,
+        sender=cu.code,
+        kid=kid,
+        key=private,
+        transfer_id=body["transfer_id"],
+        path=scan,
+        chunk_size=transfer.MAX_CHUNK,
+    )
+    assert again == {"sent": 0, "skipped": 6, "complete": 1}
 
     # 3. A bulletin goes to Antwerp; to the control unit (no agreement) it is refused at sending.
     bulletin = {"title": "Rip-on in reefer evaporators", "route": "ECGYE>NLRTM", "concealment": "evaporator"}

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from mainport.api.deps import CurrentUser, SessionDep
 from mainport.errors import ValidationFailed
-from mainport.federation import inbound, keys, service
+from mainport.federation import inbound, keys, service, transfer
 from mainport.federation.keys import Instance
 from mainport.federation.schemas import (
     AgreementIn,
@@ -152,3 +152,50 @@ def dispatch(session: SessionDep, principal: CurrentUser, me: Me) -> dict[str, i
     holds = inbound.send_hold_requests(session=session, actor=principal, me=me)
     sent = service.dispatch(session=session, actor=principal, transport=HttpTransport())
     return {**{f"holds_{k}": v for k, v in holds.items()}, **sent}
+
+
+async def chunk_body(request: Request) -> bytes:
+    return await request.body()
+
+
+@router.get("/federation/transfers/{transfer_id}")
+def transfer_status(
+    transfer_id: str,
+    request: Request,
+    session: SessionDep,
+    sender: Annotated[str, Header(alias="X-Federation-From", max_length=32)],
+    kid: Annotated[str, Header(alias="X-Federation-Kid", max_length=32)],
+    signature: Annotated[str, Header(alias="X-Federation-Signature", max_length=200)],
+) -> dict[str, Any]:
+    """Which chunks of an announced origin-scan transfer arrived (signed by the sender, no user)."""
+    return transfer.status(
+        session=session,
+        data_dir=request.app.state.settings.data_dir,
+        transfer_id=transfer_id,
+        sender=sender,
+        kid=kid,
+        signature=signature,
+    )
+
+
+@router.put("/federation/transfers/{transfer_id}/chunks/{n}")
+def transfer_chunk(
+    transfer_id: str,
+    n: int,
+    request: Request,
+    session: SessionDep,
+    chunk: Annotated[bytes, Depends(chunk_body)],
+    sender: Annotated[str, Header(alias="X-Federation-From", max_length=32)],
+    kid: Annotated[str, Header(alias="X-Federation-Kid", max_length=32)],
+    signature: Annotated[str, Header(alias="X-Federation-Signature", max_length=200)],
+) -> dict[str, Any]:
+    return transfer.receive_chunk(
+        session=session,
+        data_dir=request.app.state.settings.data_dir,
+        transfer_id=transfer_id,
+        n=n,
+        chunk=chunk,
+        sender=sender,
+        kid=kid,
+        signature=signature,
+    )
