@@ -53,40 +53,20 @@ from sqlalchemy import func, select, text
 
 from mainport.database import Base, build_engine, make_session_factory, session_scope
 from mainport.domains import load_models
-from mainport.reference.containers import make_container_number
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+import ingest_bench  # noqa: E402  (the benchmarks' own event stream)
+
 PG_URL = os.environ.get("MAINPORT_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 MAINPORT = str(Path(sys.executable).with_name("mainport"))
 MB = 1024 * 1024
-T0 = datetime(2024, 1, 1, tzinfo=UTC)
 CHECKS: list[tuple[str, bool]] = []  # (what, met) for the verdict at the end
 
 
 def event(i: int, **over: Any) -> dict[str, Any]:
-    at = T0 + timedelta(seconds=30 * i)
-    ev: dict[str, Any] = {
-        "eventID": f"ev-{i}",
-        "eventCreatedDateTime": (at + timedelta(minutes=2)).isoformat(),
-        "eventType": "EQUIPMENT",
-        "eventClassifierCode": "ACT",
-        "eventDateTime": at.isoformat(),
-        "equipmentEventTypeCode": ("GTIN", "DISC", "STRP", "GTOT")[i % 4],
-        "equipmentReference": make_container_number("MSC", i % 200_000),
-        "emptyIndicatorCode": "LADEN",
-        "eventLocation": {"UNLocationCode": "NLRTM", "facilityCode": "ECTDE"},
-        "transportCall": {
-            "transportCallID": "tc",
-            "modeOfTransport": "VESSEL",
-            "UNLocationCode": "NLRTM",
-            "importVoyageNumber": f"{i // 5000}N",
-            "vessel": {"vesselIMONumber": "9321483"},
-        },
-        "seals": [{"sealNumber": f"S{i}", "sealType": "BLT"}],
-    }
-    ev.update(over)
-    return ev
+    """The ingest benchmark's event i (gate-in, discharge, stripping, gate-out in turn), fields overridden."""
+    return {**ingest_bench.event(i, codes=("GTIN", "DISC", "STRP", "GTOT")), **over}
 
 
 def check(what: str, met: bool) -> None:

@@ -46,28 +46,32 @@ TARGETS = {"sqlite": 20_000, "postgresql": 20_000, "http": 5_000}
 
 
 def events(n: int, prefix: str = "ev") -> Iterator[dict[str, Any]]:
-    t0 = datetime(2024, 1, 1, tzinfo=UTC)
     for i in range(n):
-        at = t0 + timedelta(seconds=30 * i)
-        yield {
-            "eventID": f"{prefix}-{i}",
-            "eventCreatedDateTime": (at + timedelta(minutes=2)).isoformat(),
-            "eventType": "EQUIPMENT",
-            "eventClassifierCode": "ACT",
-            "eventDateTime": at.isoformat(),
-            "equipmentEventTypeCode": CODES[i % 4],
-            "equipmentReference": make_container_number("MSC", i % 200_000),
-            "emptyIndicatorCode": "LADEN",
-            "eventLocation": {"UNLocationCode": "NLRTM", "facilityCode": "ECTDE"},
-            "transportCall": {
-                "transportCallID": "tc",
-                "modeOfTransport": "VESSEL",
-                "UNLocationCode": "NLRTM",
-                "importVoyageNumber": f"{i // 5000}N",
-                "vessel": {"vesselIMONumber": "9321483"},
-            },
-            "seals": [{"sealNumber": f"S{i}", "sealType": "BLT"}],
-        }
+        yield event(i, prefix)
+
+
+def event(i: int, prefix: str = "ev", codes: tuple[str, ...] = CODES) -> dict[str, Any]:
+    """Event i of the benchmarks' stream: one every 30 s from 2024-01-01, 200,000 boxes, one vessel."""
+    at = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(seconds=30 * i)
+    return {
+        "eventID": f"{prefix}-{i}",
+        "eventCreatedDateTime": (at + timedelta(minutes=2)).isoformat(),
+        "eventType": "EQUIPMENT",
+        "eventClassifierCode": "ACT",
+        "eventDateTime": at.isoformat(),
+        "equipmentEventTypeCode": codes[i % len(codes)],
+        "equipmentReference": make_container_number("MSC", i % 200_000),
+        "emptyIndicatorCode": "LADEN",
+        "eventLocation": {"UNLocationCode": "NLRTM", "facilityCode": "ECTDE"},
+        "transportCall": {
+            "transportCallID": "tc",
+            "modeOfTransport": "VESSEL",
+            "UNLocationCode": "NLRTM",
+            "importVoyageNumber": f"{i // 5000}N",
+            "vessel": {"vesselIMONumber": "9321483"},
+        },
+        "seals": [{"sealNumber": f"S{i}", "sealType": "BLT"}],
+    }
 
 
 def write_file(path: Path, n: int) -> None:
