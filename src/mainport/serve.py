@@ -68,9 +68,11 @@ def bootstrap(*, sample_data: bool = True, plan: DemoPlan | None = None) -> str 
 def _seed_reference(session: Session) -> None:
     from mainport.monitoring.service import ensure_public_series
     from mainport.reference.service import seed_reference
+    from mainport.sharing.service import seed_defaults
 
     seed_reference(session=session)
     ensure_public_series(session=session)
+    seed_defaults(session=session)  # the default agreements reproduce the permission matrix
 
 
 def _first_start(factory: sessionmaker[Session], plan: DemoPlan | None) -> FirstStart | None:

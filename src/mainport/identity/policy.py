@@ -25,14 +25,17 @@ The rules (government = customs, police, prosecution, border police, fiscal inve
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import orjson
+from pydantic import BaseModel
 from sqlalchemy import ColumnElement, and_, exists, false, literal, or_, select, true
 from sqlalchemy.orm import Session
 
 from mainport.identity.models import OrgKind, User
 from mainport.identity.principal import Principal
+
+_Model = TypeVar("_Model", bound=BaseModel)
 
 # DCSA equipment events that reveal a customs control (inspected, resealed after it, seal removed).
 INTELLIGENCE_EVENT_CODES = frozenset({"INSP", "RSEA", "RMVD"})
@@ -42,6 +45,48 @@ RELEASE_PARTIES = frozenset({OrgKind.forwarder, OrgKind.haulier})
 
 def sees_everything(actor: Principal) -> bool:
     return actor.is_government or actor.is_system
+
+
+# -- the sharing agreements behind these rules (mainport.sharing.pdp) ---------------------------------------
+
+
+def grants_for(session: Session, org: Any) -> Any:
+    """The policy decision point's answer for an organisation: the agreements (and delegation evidence) in
+    force for it, carried by its principals (`Principal.grants`)."""
+    from mainport.sharing import pdp
+
+    return pdp.grants_for(session, org.code, OrgKind(org.kind).value)
+
+
+def grants_of(actor: Principal) -> Any:
+    """The actor's grants; a principal made by hand (tests, tools) gets the default agreements of its kind."""
+    from mainport.sharing import pdp
+
+    if actor.grants is not None:
+        return actor.grants
+    return pdp.default_grants(actor.org_code, actor.org_kind.value)
+
+
+def audit_note(
+    actor: Principal, action: str, entity_type: str, detail: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The decision an audited read or change relied on (category, agreement, owner, conditions, records),
+    for the audit entry; None for the platform itself and for what is no shared data."""
+    if actor.grants is None:
+        return None
+    from mainport.sharing import pdp
+
+    return pdp.audit_note(actor.grants, action, entity_type, detail)
+
+
+def redact(actor: Principal, category: str, out: _Model) -> _Model:
+    """`out` (a response model) with its personal fields pseudonymised where the actor's agreement for the
+    category says so; unchanged otherwise."""
+    if actor.grants is None or not actor.grants.pseudonymised(category):
+        return out
+    from mainport.sharing.redaction import pseudonymise
+
+    return cast(_Model, pseudonymise(category, out))
 
 
 # -- containers ---------------------------------------------------------------------------------------------
@@ -76,32 +121,66 @@ def _in_release_chain(actor: Principal, number: Any) -> ColumnElement[bool]:
 
 
 def containers(actor: Principal, number: Any) -> ColumnElement[bool]:
-    """SQL condition: the container whose number is the column (or literal) `number` is visible."""
+    """SQL condition: the container whose number is the column (or literal) `number` is visible: the union
+    of the scopes of the actor's agreements for events (own facility, own carriage, own release rights, own
+    hub) and of the delegation evidence it holds."""
     from mainport.custody.models import CustodyPlan, ReleaseRight
     from mainport.shipments.models import ContainerEvent
 
     if sees_everything(actor):
         return true()
-    kind = actor.org_kind
-    if kind == OrgKind.terminal:
-        if not actor.facility_code:
-            return false()
+    grants = grants_of(actor)
+    scopes = grants.scopes("events", "read")
+    parts: list[ColumnElement[bool]] = []
+    if scopes is not None and not scopes:  # an agreement for every container
+        return true()
+    scopes = scopes or frozenset()
+    if "own_facility" in scopes and actor.facility_code:
         here = actor.facility_code
-        return or_(
+        parts += [
             exists().where(
                 ContainerEvent.equipment_reference == number, ContainerEvent.facility_code == here
             ),
             exists().where(CustodyPlan.container_number == number, CustodyPlan.facility_code == here),
             exists().where(ReleaseRight.container_number == number, ReleaseRight.facility_code == here),
-        )
-    if kind == OrgKind.shipping_line:
-        return _carried(actor, number)
-    if kind in RELEASE_PARTIES:
-        return _in_release_chain(actor, number)
-    if kind in HUB_BOUND and actor.node_code:
+        ]
+    if "own_carriage" in scopes:
+        parts.append(_carried(actor, number))
+    if "own_release_rights" in scopes:
+        parts.append(_in_release_chain(actor, number))
+    if "own_hub" in scopes and actor.node_code:
         hub = actor.node_code
-        return exists().where(ContainerEvent.equipment_reference == number, ContainerEvent.hub == hub)
-    return false()
+        parts.append(exists().where(ContainerEvent.equipment_reference == number, ContainerEvent.hub == hub))
+    if grants.delegated:
+        parts.append(_delegated(actor, number))
+    return or_(*parts) if parts else false()
+
+
+def _delegated(actor: Principal, number: Any) -> ColumnElement[bool]:
+    """Delegation evidence in force for the container (or for all the delegator's), where the delegator
+    itself holds a release right for it: a delegation never gives more than the delegator has."""
+    from mainport.custody.models import ReleaseRight
+    from mainport.database import utcnow
+    from mainport.sharing.models import Delegation
+
+    now = utcnow()
+    delegator_holds = exists().where(
+        ReleaseRight.container_number == number,
+        ReleaseRight.status != "revoked",
+        or_(
+            ReleaseRight.holder_org == Delegation.delegator_org,
+            ReleaseRight.carrier_id == Delegation.delegator_org,
+        ),
+    )
+    return exists().where(
+        Delegation.delegate_org == actor.org_code,
+        Delegation.category == "events",
+        Delegation.revoked_at.is_(None),
+        Delegation.not_before <= now,
+        Delegation.not_on_or_after > now,
+        or_(Delegation.container_number == number, Delegation.container_number.is_(None)),
+        delegator_holds,
+    )
 
 
 def may_see_container(session: Session, actor: Principal, number: str) -> bool:
@@ -111,24 +190,27 @@ def may_see_container(session: Session, actor: Principal, number: str) -> bool:
 
 
 def events(actor: Principal) -> ColumnElement[bool]:
-    """SQL condition on ContainerEvent: which events of a visible container the actor is shown."""
+    """SQL condition on ContainerEvent: which events of a visible container the actor is shown (never
+    inspection events to a private party): all of them for the containers it carries or takes part in the
+    release of, those at its facility or in its hub otherwise."""
     from mainport.shipments.models import ContainerEvent
 
     if sees_everything(actor):
         return true()
     not_intel = ContainerEvent.type_code.not_in(sorted(INTELLIGENCE_EVENT_CODES))
-    kind = actor.org_kind
-    if kind == OrgKind.terminal:
-        if not actor.facility_code:
-            return false()
-        return and_(not_intel, ContainerEvent.facility_code == actor.facility_code)
-    if kind in HUB_BOUND:
-        if not actor.node_code:
-            return false()
-        return and_(not_intel, ContainerEvent.hub == actor.node_code)
-    if kind == OrgKind.shipping_line or kind in RELEASE_PARTIES:
+    grants = grants_of(actor)
+    scopes = grants.scopes("events", "read")
+    if scopes is not None and (not scopes or scopes & {"own_carriage", "own_release_rights"}):
         return not_intel
-    return false()
+    scopes = scopes or frozenset()
+    parts: list[ColumnElement[bool]] = []
+    if "own_facility" in scopes and actor.facility_code:
+        parts.append(and_(not_intel, ContainerEvent.facility_code == actor.facility_code))
+    if "own_hub" in scopes and actor.node_code:
+        parts.append(and_(not_intel, ContainerEvent.hub == actor.node_code))
+    if grants.delegated:
+        parts.append(and_(not_intel, _delegated(actor, ContainerEvent.equipment_reference)))
+    return or_(*parts) if parts else false()
 
 
 def visible_events(actor: Principal) -> ColumnElement[bool]:
@@ -169,7 +251,10 @@ def event_write_refusals(
     if sees_everything(actor):
         return [None] * len(events_in)
     kind = actor.org_kind
-    if kind == OrgKind.terminal:
+    scopes = grants_of(actor).scopes("events", "write")
+    if scopes is None:
+        return [f"{actor.org_code} ({kind.value}) may not report events"] * len(events_in)
+    if "own_facility" in scopes:
         own = actor.facility_code
         if not own:
             return [f"organisation {actor.org_code} has no facility configured"] * len(events_in)
@@ -180,9 +265,9 @@ def event_write_refusals(
             f"(value {facility!r})"
             for _t, _eq, facility, _hub, _p in events_in
         ]
-    if kind == OrgKind.shipping_line:
+    if "own_carriage" in scopes:
         return _line_refusals(session, actor, events_in)
-    if kind in HUB_BOUND:
+    if "own_hub" in scopes:
         out: list[str | None] = []
         for event_type, equipment, _f, hub, _p in events_in:
             if event_type != "TRANSPORT" or equipment:
@@ -194,6 +279,8 @@ def event_write_refusals(
             else:
                 out.append(None)
         return out
+    if not scopes:  # an agreement for every container's events
+        return [None] * len(events_in)
     return [f"{actor.org_code} ({kind.value}) may not report events"] * len(events_in)
 
 

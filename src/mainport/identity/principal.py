@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from mainport.errors import PermissionDenied
 from mainport.identity.models import OrgKind, Role
@@ -69,6 +70,10 @@ PERMISSIONS: dict[str, tuple[frozenset[OrgKind] | None, frozenset[Role]]] = {
     # Federation with other mainport instances: partners, keys and agreements; signed messages.
     "federation:admin": (GOVERNMENT, frozenset({Role.admin})),
     "federation:send": (GOVERNMENT, frozenset({Role.admin, Role.analyst, Role.officer})),
+    # The register of sharing (partners, agreements, requests, delegations): read by every partner's
+    # administrators and analysts (their own part), managed by the owners of the data.
+    "sharing:read": (None, frozenset({Role.admin, Role.analyst})),
+    "sharing:admin": (None, frozenset({Role.admin})),
     "insider:write": (
         frozenset({OrgKind.customs, OrgKind.terminal, OrgKind.port_authority, OrgKind.airport}),
         frozenset({Role.admin, Role.analyst}),
@@ -88,6 +93,10 @@ class Principal:
     facility_code: str | None = None
     carrier_code: str | None = None  # a shipping line's SCAC
     scopes: frozenset[str] = field(default_factory=frozenset)
+    # The sharing agreements the organisation holds (mainport.sharing.pdp.Grants, from principal_for): they
+    # decide the organisation side of every data permission. None (hand-made principals, the platform
+    # itself): the fixed matrix above.
+    grants: Any = field(default=None, compare=False, hash=False, repr=False)
 
     @property
     def is_government(self) -> bool:
@@ -103,7 +112,12 @@ class Principal:
             kinds, roles = PERMISSIONS[permission]
         except KeyError as exc:  # a typo in a permission name must fail loudly
             raise ValueError(f"unknown permission {permission!r}") from exc
-        return (kinds is None or self.org_kind in kinds) and self.role in roles
+        if self.role not in roles:
+            return False
+        verdict = None if self.grants is None else self.grants.permits(permission)
+        if verdict is not None:
+            return bool(verdict)
+        return kinds is None or self.org_kind in kinds
 
     def require(self, permission: str) -> None:
         if not self.can(permission):

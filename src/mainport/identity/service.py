@@ -15,11 +15,12 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from sqlalchemy import event, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from mainport.audit import service as audit
 from mainport.database import utcnow
 from mainport.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
+from mainport.identity import policy
 from mainport.identity.models import ApiToken, Organisation, OrgKind, Role, User, UserSession
 from mainport.identity.passwords import MIN_LENGTH, check_policy, hash_password, verify_password
 from mainport.identity.principal import Principal
@@ -63,7 +64,9 @@ def credentials_changed(session: Session) -> None:
 
 
 def principal_for(user: User) -> Principal:
+    """The user as a principal, with the sharing agreements its organisation holds (identity.policy)."""
     org = user.organisation
+    session = object_session(user)
     return Principal(
         user_id=user.id,
         username=user.username,
@@ -74,6 +77,7 @@ def principal_for(user: User) -> Principal:
         node_code=org.node_code,
         facility_code=org.facility_code,
         carrier_code=org.carrier_code,
+        grants=policy.grants_for(session, org) if session is not None else None,
     )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from mainport.database import utcnow
 from mainport.identity.principal import Principal
 from mainport.monitoring import charts, figures, service
+from mainport.sharing import figures as sharing_figures
 
 REPORT_METRICS = (
     "declarations",
@@ -71,7 +72,7 @@ def gather(*, session: Session, actor: Principal, period: str) -> service.Overvi
     return service.overview(session=session, actor=actor, filters=filters)
 
 
-def render_html(ov: service.Overview, period: str) -> str:
+def render_html(ov: service.Overview, period: str, sharing: list[Any] | None = None) -> str:
     images = [
         (CHART_TITLES[c], base64.b64encode(charts.png(charts.render(ov, c), dpi=90)).decode())
         for c in charts.CHARTS
@@ -91,6 +92,7 @@ def render_html(ov: service.Overview, period: str) -> str:
         charts=images,
         signals=ov.signals,
         public=ov.public.to_dict(orient="records"),
+        sharing=sharing or [],
     )
 
 
@@ -104,7 +106,7 @@ def _text_page(title: str, lines: list[str]) -> Figure:
     return fig
 
 
-def write_pdf(ov: service.Overview, period: str, out: Path) -> None:
+def write_pdf(ov: service.Overview, period: str, out: Path, sharing: list[Any] | None = None) -> None:
     hub_lines = [f"{'hub':22s}" + "".join(f"{m[:12]:>13s}" for m in REPORT_METRICS[:7])]
     for row in _hub_rows(ov):
         hub_lines.append(f"{row['hub'][:22]:22s}" + "".join(f"{row[m]:>13s}" for m in REPORT_METRICS[:7]))
@@ -143,6 +145,17 @@ def write_pdf(ov: service.Overview, period: str, out: Path) -> None:
         pdf.savefig(
             _text_page("Public figures per port and year (source and confidence per row)", public_lines)
         )
+        share_lines = [
+            f"{f.month} {f.owner_org} -> {f.partner_org} {f.category}: {f.records:,} records in "
+            f"{f.disclosures:,} disclosures, {f.requests} requests, {f.refusals} refused"
+            for f in sharing or []
+        ]
+        pdf.savefig(
+            _text_page(
+                "Data shared per partner pair, category and month (from the audit log)",
+                share_lines or ["Nothing shared between partners in this period."],
+            )
+        )
 
 
 def build_report(*, session: Session, actor: Principal, period: str, out: Path) -> Path:
@@ -151,9 +164,11 @@ def build_report(*, session: Session, actor: Principal, period: str, out: Path) 
     if suffix not in (".pdf", ".html", ".htm"):
         raise ValueError(f"report must be .pdf or .html, not {out.name!r}")
     ov = gather(session=session, actor=actor, period=period)
+    start, end = ov.filters.span
+    shared = sharing_figures.for_period(session=session, actor=actor, start=start, end=end)
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".pdf":
-        write_pdf(ov, period, out)
+        write_pdf(ov, period, out, shared)
     else:
-        out.write_text(render_html(ov, period), encoding="utf-8")
+        out.write_text(render_html(ov, period, shared), encoding="utf-8")
     return out

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from mainport.api.deps import CurrentUser, SessionDep
 from mainport.api.pagination import Page, PageDep
+from mainport.identity import policy
 from mainport.shipments import service
 from mainport.shipments.schemas import (
     ContainerOut,
@@ -44,7 +45,7 @@ def list_declarations(
         session=session, actor=principal, q=q, hub=hub, limit=page.limit, offset=page.offset
     )
     return Page(
-        items=[DeclarationOut.model_validate(r) for r in rows],
+        items=[policy.redact(principal, "declarations", DeclarationOut.model_validate(r)) for r in rows],
         total=total,
         limit=page.limit,
         offset=page.offset,
@@ -53,9 +54,9 @@ def list_declarations(
 
 @router.get("/declarations/{declaration_id}", response_model=DeclarationOut)
 def get_declaration(declaration_id: int, session: SessionDep, principal: CurrentUser) -> DeclarationOut:
-    return DeclarationOut.model_validate(
-        service.get_declaration(session=session, actor=principal, declaration_id=declaration_id)
-    )
+    decl = service.get_declaration(session=session, actor=principal, declaration_id=declaration_id)
+    # Field-level pseudonymisation where the caller's agreement for declarations says so.
+    return policy.redact(principal, "declarations", DeclarationOut.model_validate(decl))
 
 
 @router.get("/containers", response_model=Page[ContainerOut])
@@ -82,5 +83,7 @@ def container_journey(number: str, session: SessionDep, principal: CurrentUser) 
     return JourneyOut(
         container=ContainerOut.model_validate(j.container),
         events=[EventOut.model_validate(e) for e in j.events],
-        declarations=[DeclarationOut.model_validate(d) for d in j.declarations],
+        declarations=[
+            policy.redact(principal, "declarations", DeclarationOut.model_validate(d)) for d in j.declarations
+        ],
     )

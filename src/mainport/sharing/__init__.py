@@ -1,0 +1,1 @@
+"""Data sharing: partners, purposes, legal bases, agreements, delegation evidence, requests, figures."""
