@@ -25,6 +25,7 @@ DOMAINS: tuple[str, ...] = (
     "sharing",
     "operations",
     "vessels",
+    "barriers",
     "world",
 )
 
