@@ -361,6 +361,9 @@ def people(actor: Principal, employer: Any, hub: Any) -> ColumnElement[bool]:
         return true()
     if actor.org_kind in HUB_BOUND:
         return hub == actor.node_code if actor.node_code else false()
+    if actor.org_kind == OrgKind.terminal and actor.facility_code:
+        # A terminal's own systems log its facility code as the employer of its staff.
+        return or_(employer == actor.org_code, employer == actor.facility_code)
     return employer == actor.org_code
 
 
@@ -369,7 +372,7 @@ def may_see_person(actor: Principal, employer: str, hub: str | None) -> bool:
         return True
     if actor.org_kind in HUB_BOUND:
         return bool(actor.node_code) and hub == actor.node_code
-    return employer == actor.org_code
+    return employer in {actor.org_code, actor.facility_code or actor.org_code}
 
 
 # -- quarantine ---------------------------------------------------------------------------------------------

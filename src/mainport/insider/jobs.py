@@ -26,3 +26,21 @@ SCHEDULED = (
         cron="30 2 * * *",
     ),
 )
+
+
+def _ranking(ctx: JobContext) -> dict[str, Any]:
+    from mainport.insider import ranking
+
+    found = ranking.run_ranking(session=ctx.session, actor=ctx.actor, now=ctx.now)
+    return {"people": found.people, "flagged": found.flagged, "alerts": found.alerts}
+
+
+SCHEDULED = (
+    *SCHEDULED,
+    ScheduledJob(
+        "insider-ranking",
+        "Rank staff by insider-risk signals over the last six weeks; alerts over the threshold",
+        _ranking,
+        cron="0 4 * * *",
+    ),
+)

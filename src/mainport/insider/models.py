@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import Float, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mainport.database import Base, utcnow
@@ -41,3 +42,25 @@ class StaffLookup(Base):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_run.id"))
     source: Mapped[str] = mapped_column(String(300))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InsiderScore(Base):
+    """One person's insider-risk score from the last ranking run (`insider.ranking.run_ranking`): the ranked
+    list, its evidence (signals in words) and the flag targeting reads ("looked up by a flagged insider").
+    Replaced by every run; a person no longer in the look-ups drops out."""
+
+    __tablename__ = "insider_score"
+    __table_args__ = (Index("ix_insider_score_flagged", "flagged", "username"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    org_code: Mapped[str] = mapped_column(String(32))
+    hub: Mapped[str] = mapped_column(hub_code())
+    lookups: Mapped[int]
+    score: Mapped[float] = mapped_column(Float)
+    rank: Mapped[int]
+    flagged: Mapped[bool] = mapped_column(default=False)  # score over the alert threshold
+    evidence: Mapped[list[Any]] = mapped_column(default=list)  # [{signal, observed, expected, text}]
+    window_from: Mapped[datetime]
+    window_to: Mapped[datetime]
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)

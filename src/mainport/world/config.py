@@ -83,10 +83,19 @@ class WorldConfig:
     # Generation time: events after it are written as estimates (EST), not actual (ACT), and sensor
     # readings after it are left out. None: `generate_world` uses the wall clock when it starts.
     now: datetime | None = None
+    # Share of insiders who are careful (mimic their peers' look-ups; world.smuggling.Insider.careful).
+    careful_insiders: float = 0.0
+    # People per terminal or ground handler who look up container data; 0: 40 x sqrt(scale) (at least 4).
+    staff_per_site: int = 0
+    # Staff work day, late and night shifts (their look-ups fall in their own shift) instead of all by day: a
+    # night look-up is then ordinary for some people, and only unusual against one's own hours.
+    shift_work: bool = False
 
     def __post_init__(self) -> None:
         if self.days < 1:
             raise ValueError("days must be at least 1")
+        if not 0 <= self.careful_insiders <= 1 or not 0 <= self.staff_per_site <= 2000:
+            raise ValueError("careful_insiders must be 0..1 and staff_per_site 0..2000")
         if not 0 < self.scale <= 10:
             raise ValueError(f"scale must be in (0, 10], got {self.scale}")
         if self.trait_sensitivity < 0:

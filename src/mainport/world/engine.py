@@ -11,6 +11,7 @@ for day in range(84):
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -99,7 +100,7 @@ class World:
         self.net = build_network(config.seed)
         self.book = build_party_book(config.seed, lane_countries())
         self.boxes = ContainerNumbers()
-        self.staff = traces.build_staff(config.seed, config.scale)
+        self.staff = traces.build_staff(config.seed, config.scale, config.staff_per_site)
         self.orgs: list[Organisation] = build_organisations(
             config.seed,
             config.organisations,
@@ -109,6 +110,11 @@ class World:
             config.smuggling_boost,
             trait_sensitivity=config.trait_sensitivity,
         )
+        if config.careful_insiders:
+            careful = np.random.default_rng([config.seed, 7011])
+            for o in self.orgs:
+                for i in o.insiders:
+                    i.careful = bool(careful.random() < config.careful_insiders)
         self._epoch0 = int(
             datetime(config.start.year, config.start.month, config.start.day, tzinfo=UTC).timestamp()
         )
@@ -226,7 +232,7 @@ class World:
         rows = st.rows
         if a.method == "baggage":
             handlers = [i for i in org.insiders if i.hub == "schiphol"]
-            a.insider = handlers[0].user if handlers else ""
+            a.insider = handlers[_spread(a.id, len(handlers))].user if handlers else ""
             return
         hub_rows = rows["hub"] == a.hub
         if a.method == "air_cargo":
@@ -258,7 +264,8 @@ class World:
         a.position = str(rng.choice(_POSITIONS.get(a.method, ("in_cargo",))))
         if insiders and a.method in METHODS_NEEDING_INSIDER:
             match = [i for i in insiders if i.employer == rows["facility"][r]] or insiders
-            a.insider = match[0].user
+            # The organisation spreads its loads over the insiders it has there (no extra draw: by the load).
+            a.insider = match[_spread(a.id, len(match))].user
         if a.method == "rip_on" and rng.random() < 0.25:
             # The crew could not clone the seal: a different number shows up on discharge.
             rows["seal_at_disc"][r] = f"{str(rows['seal'][r])[:2]}{int(rng.integers(1_000_000, 9_999_999))}"
@@ -510,3 +517,8 @@ def _row_of(sid: str, day: int) -> int:
 
 def visible_columns() -> tuple[str, ...]:
     return DECLARATION_COLUMNS
+
+
+def _spread(load_id: str, n: int) -> int:
+    """Which of n insiders handles a load: fixed by the load's id (the random streams stay as they were)."""
+    return int(hashlib.sha1(load_id.encode(), usedforsecurity=False).hexdigest()[:8], 16) % n

@@ -112,6 +112,9 @@ class Insider:
     employer: str  # terminal facility code or ground handler
     hub: str
     role: str  # planner | checker | baggage_handler
+    # A careful insider mimics their peers: looks up the box in their own shift, from their own workstation,
+    # and never the release code (passed on another way); only what happens to the boxes gives them away.
+    careful: bool = False
 
 
 @dataclass

@@ -3,6 +3,7 @@ telemetry, scan requests, and the product-visible declaration table. Insiders le
 
 from __future__ import annotations
 
+import hashlib
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -20,9 +21,10 @@ _GROUND_HANDLERS = ("KLMCARGO", "SWISSPORT", "MENZIES", "WFS")
 _HAULIERS = ("haulier:van-den-bosch", "haulier:kramer", "haulier:nijhof", "haulier:ewals")
 
 
-def build_staff(seed: int, scale: float) -> dict[str, list[tuple[str, str]]]:
-    """Per hub: (user, employer) for the people who look up container data. Headcount shrinks with scale."""
-    per_site = max(4, round(40 * math.sqrt(scale)))
+def build_staff(seed: int, scale: float, per_site: int = 0) -> dict[str, list[tuple[str, str]]]:
+    """Per hub: (user, employer) for the people who look up container data. Headcount shrinks with scale
+    (`per_site` people per terminal or ground handler when given)."""
+    per_site = per_site or max(4, round(40 * math.sqrt(scale)))
     staff: dict[str, list[tuple[str, str]]] = {}
     for hub in ("rotterdam", "zeeland_west_brabant", "north_sea_canal"):
         staff[hub] = [
@@ -201,9 +203,59 @@ def _work_time(rng: np.random.Generator, lo: int, hi: int) -> int:
     return t if 6 <= hour < 22 else t - (t % DAY) + int(rng.integers(7, 21)) * HOUR
 
 
+SHIFT_START = {"day": 6, "late": 14, "night": 22}
+
+
+def shift_of(user: str) -> str:
+    """A member of staff's shift, fixed per person: 45% day, 40% late, 15% night."""
+    h = int(hashlib.sha1(user.encode(), usedforsecurity=False).hexdigest()[:6], 16) % 100
+    return "day" if h < 45 else ("late" if h < 85 else "night")
+
+
+def _in_shift(t: int, user: str) -> int:
+    """Move a day-time moment (06-22) to the same relative moment of the person's own 8-hour shift."""
+    day0, into = t - t % DAY, t % DAY - 6 * HOUR
+    return day0 + SHIFT_START[shift_of(user)] * HOUR + int(min(max(into, 0), 16 * HOUR - 1) / 2)
+
+
+def _next_shift(t: int, user: str, rng: np.random.Generator) -> int:
+    """A moment in the person's next shift at or after t (a careful insider waits for their own hours)."""
+    start = SHIFT_START[shift_of(user)]
+    day0 = t - t % DAY
+    for k in (-1, 0, 1):
+        lo = day0 + k * DAY + start * HOUR
+        if lo + 8 * HOUR > t:
+            return max(t, lo) + int(rng.integers(0, max(1, lo + 8 * HOUR - max(t, lo))))
+    return t  # pragma: no cover
+
+
+def _origin(
+    entry: dict[str, Any], rng: np.random.Generator, *, odd_device: float, odd_place: float
+) -> dict[str, Any]:
+    """Where a look-up came from: the person's own workstation at their site, now and then somewhere else."""
+    user, org = entry["user"], entry["org"]
+    if org.startswith("haulier:"):
+        return {**entry, "device": f"app-{user}", "place": "internet"}
+    device = f"mob-{int(rng.integers(10_000, 99_999))}" if rng.random() < odd_device else f"ws-{user}"
+    place = f"ext:{int(rng.integers(1, 250))}" if rng.random() < odd_place else f"site:{org}"
+    return {**entry, "device": device, "place": place}
+
+
 def _access_logs(world: World, st: DayState, rng: np.random.Generator, sea: np.ndarray) -> None:
+    _staff_logs(world, st, rng, sea)
+    # Device and place come from a stream of their own: the look-ups themselves stay as they were.
+    where = world._rng(st.day, 61)
+    st.access_logs[:] = [
+        e if "device" in e else _origin(e, where, odd_device=0.01, odd_place=0.004) for e in st.access_logs
+    ]
+    st.access_logs.sort(key=lambda e: e["at"])
+
+
+def _staff_logs(world: World, st: DayState, rng: np.random.Generator, sea: np.ndarray) -> None:
     rows = st.rows
     logs = st.access_logs
+    shifts = world.config.shift_work
+    careful_rng = world._rng(st.day, 62)
     by_fac: dict[str, list[tuple[str, str]]] = {}
     for people in world.staff.values():
         for user, employer in people:
@@ -218,6 +270,8 @@ def _access_logs(world: World, st: DayState, rng: np.random.Generator, sea: np.n
             user, org = f"{_HAULIERS[r % 4].split(':')[1]}.{r % 23:02d}", _HAULIERS[r % 4]
         else:
             user, org = people[int(rng.integers(len(people)))]
+            if shifts:
+                t = _in_shift(t, user)
         logs.append(
             _log(
                 t,
@@ -253,6 +307,8 @@ def _access_logs(world: World, st: DayState, rng: np.random.Generator, sea: np.n
         acts = [("position", when)]
         if rng.random() < 0.7:
             acts.append(("release_code", when + int(rng.integers(HOUR // 4, 3 * HOUR))))
+        if ins.careful:  # in their own hours, position only, from their own workstation
+            acts = [("position", _next_shift(when, ins.user, careful_rng) if shifts else _day_time(when))]
         for kind, t in acts:
             entry = _log(
                 t,
@@ -264,6 +320,10 @@ def _access_logs(world: World, st: DayState, rng: np.random.Generator, sea: np.n
                 a.container_number,
                 kind,
             )
+            if ins.careful:
+                entry = {**entry, "device": f"ws-{ins.user}", "place": f"site:{ins.employer}"}
+            else:  # a phone of their own, from outside the site, now and then
+                entry = _origin(entry, careful_rng, odd_device=0.5, odd_place=0.4)
             logs.append(entry)
             st.insider_actions.append({"load": a.id, "insider": ins.user, "action": kind, **entry})
         if a.outcome == "extracted":
@@ -282,7 +342,11 @@ def _access_logs(world: World, st: DayState, rng: np.random.Generator, sea: np.n
             )
             logs.append(entry)
             st.insider_actions.append({"load": a.id, "insider": crew, "action": "extraction_entry", **entry})
-    logs.sort(key=lambda e: e["at"])
+
+
+def _day_time(t: int) -> int:
+    """t if it falls in 06-22, else the same day's 14:00 (day-shift hours of a careful insider)."""
+    return t if 6 <= (t % DAY) // HOUR < 22 else t - t % DAY + 14 * HOUR
 
 
 def _iot(eid: str, t: int, container: str, size_type: str, code: str, loc: str, name: str) -> dict[str, Any]:
