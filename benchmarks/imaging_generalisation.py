@@ -311,7 +311,12 @@ def _fmt(d: dict[str, Any], indent: str = "  ") -> str:
 
 
 def protocol(
-    n_tune: int, n_eval: int, procs: int, single: bool = True, per_pairing: int = 0
+    n_tune: int,
+    n_eval: int,
+    procs: int,
+    single: bool = True,
+    per_pairing: int = 0,
+    selfcal_sims: tuple[str, ...] = ("sim2", "sim1"),
 ) -> dict[str, Any]:
     res = {
         (s, sp): run(s, sp, n, procs)
@@ -332,7 +337,7 @@ def protocol(
             report[f"single-scan analysis on {sim}/eval"] = operation.single_scan(
                 run(sim, "eval", n_eval, procs, what="single")
             )
-        if per_pairing:
+        if per_pairing and sim in selfcal_sims:
             from mainport.config import Settings
 
             n = per_pairing * len(data.CALIB_PAIRINGS[sim])
@@ -350,6 +355,7 @@ def main() -> int:
     ap.add_argument("--procs", type=int, default=2, help="processes that render and compare pairs")
     ap.add_argument("--no-single", action="store_true", help="leave out the single-scan analysis")
     ap.add_argument("--no-selfcal", action="store_true", help="leave out the self-calibration section")
+    ap.add_argument("--selfcal-sims", default="sim2,sim1", help="simulators of the self-calibration section")
     ap.add_argument(
         "--per-pairing", type=int, default=100, help="calib pairs per scanner pairing (50 fit, rest held out)"
     )
@@ -359,7 +365,14 @@ def main() -> int:
     t0 = time.perf_counter()
     load = os.getloadavg()
     per_pairing = 0 if args.no_selfcal else (60 if args.quick else args.per_pairing)
-    report = protocol(n_tune, n_eval, args.procs, single=not args.no_single, per_pairing=per_pairing)
+    report = protocol(
+        n_tune,
+        n_eval,
+        args.procs,
+        single=not args.no_single,
+        per_pairing=per_pairing,
+        selfcal_sims=tuple(args.selfcal_sims.split(",")),
+    )
     for k, v in report.items():
         print(f"\n== {k}")
         if k.startswith(("single-scan", "self-calibration")):

@@ -195,3 +195,31 @@ def test_declared_check_quiet_when_cargo_fits(
         session=session, actor=actor, scan_id=check.scan_id, settings=test_settings
     )
     assert again is not None and again.id == check.id
+
+
+def test_arrival_without_a_container_is_a_failed_comparison_not_a_failed_ingest(
+    session: Session,
+    principal_factory: PrincipalFactory,
+    test_settings: Settings,
+    door_pair: PairSample,
+    tmp_path: Path,
+) -> None:
+    import numpy as np
+
+    from mainport.imaging.meta import ScanImage
+
+    actor = principal_factory()
+    a = door_pair.arrival
+    empty_lane = ScanImage(np.full_like(a.pixels, 60000), a.meta)  # the beam ran with nothing in it
+    total = service.ScanIngest(Reconciliation(kind="scan", source=str(tmp_path)))
+    for name, scan in (("origin", door_pair.origin), ("arrival", empty_lane)):
+        total.add(
+            service.ingest_scan_file(
+                session=session, actor=actor, path=write(scan, tmp_path, name), settings=test_settings
+            )
+        )
+    assert total.recon.stored == 2 and len(total.comparison_ids) == 1
+    row = session.get(ScanComparison, total.comparison_ids[0])
+    assert row is not None and row.status == "failed" and row.score is None and row.alert_id is None
+    assert "no container found in the arrival scan" in row.error
+    assert session.scalar(select(func.count()).select_from(Alert).where(Alert.kind == "scan_difference")) == 0

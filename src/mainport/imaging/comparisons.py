@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import asdict
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,6 +37,12 @@ from mainport.imaging.preview import png_bytes
 from mainport.imaging.store import ImageStore, settings_and_store
 from mainport.reference.hs import commodity_group
 from mainport.shipments.models import Declaration, Scan
+
+log = logging.getLogger(__name__)
+# A scan the reader accepted can still break the numerics (an image of nothing but noise, a degenerate
+# crop): such a pair is stored as failed with the reason, like a scan without a container, instead of
+# failing the ingest that brought it (the traceback goes to the log).
+NUMERIC_FAILURES = (ValueError, IndexError, ArithmeticError, np.linalg.LinAlgError)
 
 # Comparison score from which the alert is critical (4) rather than high (3).
 CRITICAL_SCORE = 0.9
@@ -159,6 +167,10 @@ def compare_scans(
         result = compare(load_scan(store, origin), load_scan(store, arrival), params)
     except ImagingError as exc:
         row.status, row.error = "failed", str(exc)
+    except NUMERIC_FAILURES as exc:
+        log.exception("comparison of scans %s and %s failed", origin.id, arrival.id)
+        reason = f"the comparison could not be computed ({type(exc).__name__}: {exc})"
+        row.status, row.error = "failed", reason
     else:
         row.score, row.stat, row.flipped = float(result.score), float(result.stat), bool(result.flipped)
         row.regions = [r.to_json() for r in result.regions]
@@ -250,6 +262,9 @@ def check_scan_declared(
         result = check_declared(load_scan(store, scan), commodity)
     except ImagingError as exc:
         result_score, regions, reasons = 0.0, [], [f"not checked: {exc}"]
+    except NUMERIC_FAILURES as exc:
+        log.exception("declared check of scan %s failed", scan.id)
+        result_score, regions, reasons = 0.0, [], [f"not checked: {type(exc).__name__}: {exc}"]
     else:
         result_score, regions, reasons = (
             float(result.score),
