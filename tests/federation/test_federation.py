@@ -287,3 +287,24 @@ def test_transfer_corrupt_then_resent(session: Session, fed: Any, tmp_path: Any)
             kid="cu1",
             signature=sig,
         )
+
+
+def test_page_lists_partners_and_sends_bulletins(
+    session: Session, fed: Any, app_client: Any, token_for: Any
+) -> None:
+    session.commit()
+    analyst = token_for(fed["analyst"])
+    page = app_client.get("/federation", headers=analyst)
+    assert page.status_code == 200 and "CU-ECGYE" in page.text and "receive hold_answer" in page.text
+    assert app_client.get("/federation", headers=token_for(fed["viewer"])).status_code == 403
+    ok = app_client.post(
+        "/federation/bulletins",
+        data={"partner": "BE-ANR", "title": "Rip-on in reefers", "route": "ECGYE>NLRTM"},
+        headers=analyst,
+        follow_redirects=False,
+    )
+    assert ok.status_code == 303
+    refused = app_client.post("/federation/bulletins", data={"partner": CU, "title": "x"}, headers=analyst)
+    assert refused.status_code == 403 and "no agreement in force to send mo_bulletin" in refused.text
+    listed = app_client.get("/federation", headers=analyst).text
+    assert "Rip-on in reefers" in listed.split('data-testid="bulletins"')[1]
