@@ -18,6 +18,7 @@ from mainport.cases.workflow import OPEN_ALERT_STATES, OPEN_CASE_STATES, check_a
 from mainport.database import chunks, utcnow
 from mainport.database.core import missing_target
 from mainport.errors import Conflict, NotFound, ValidationFailed
+from mainport.identity import policy
 from mainport.identity.principal import Principal
 
 SOURCES = frozenset(
@@ -239,6 +240,7 @@ def dismiss_alert(*, session: Session, actor: Principal, alert_id: int, reason: 
 
 def get_case(*, session: Session, actor: Principal, case_id: int) -> Case:
     actor.require("intel:read")
+    policy.require_category(actor, "cases", "read")  # an agreement for cases, not only for intelligence
     case = session.get(Case, case_id)
     if case is None:
         raise NotFound(f"case {case_id} not found")
@@ -250,6 +252,7 @@ def list_cases(
     *, session: Session, actor: Principal, status: str | None = None, limit: int = 100, offset: int = 0
 ) -> list[Case]:
     actor.require("intel:read")
+    policy.require_category(actor, "cases", "read")
     query = select(Case)
     if status == "open":
         query = query.where(Case.status.in_(OPEN_CASE_STATES))
@@ -305,6 +308,7 @@ def open_case(
 ) -> Case:
     """Open a case from one or more alerts (all linked to it); with an assignee it starts investigating."""
     actor.require("intel:write")
+    policy.require_category(actor, "cases", "write")
     if not alert_ids:
         raise ValidationFailed("a case is opened from at least one alert")
     if not title.strip():

@@ -1,9 +1,11 @@
 """Need-to-know: the one place per object kind that answers "may this principal see / write this object".
 
-Services ask here instead of testing organisation kinds themselves, so that the rules can later be driven by
-sharing agreements (a policy decision point) without touching every service. Reads come as SQL conditions
-(lists are filtered in the database, counts stay true) and as yes/no for one object; writes as a refusal
-reason or None.
+Services ask here instead of testing organisation kinds themselves; the rules are driven by sharing
+agreements: the principal carries its organisation's grants from the policy decision point
+(mainport.sharing.pdp), and the scopes below are the agreements' conditions (own_facility, own_carriage,
+own_release_rights, own_hub). The default agreements give exactly the rules listed here. Reads come as SQL
+conditions (lists are filtered in the database, counts stay true) and as yes/no for one object; writes as a
+refusal reason or None.
 
 The rules (government = customs, police, prosecution, border police, fiscal investigation):
 * government sees every container and event;
@@ -32,6 +34,7 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, and_, exists, false, literal, or_, select, true
 from sqlalchemy.orm import Session
 
+from mainport.errors import PermissionDenied
 from mainport.identity.models import OrgKind, User
 from mainport.identity.principal import Principal
 
@@ -77,6 +80,15 @@ def audit_note(
     from mainport.sharing import pdp
 
     return pdp.audit_note(actor.grants, action, entity_type, detail)
+
+
+def require_category(actor: Principal, category: str, action: str) -> None:
+    """For a service whose permission covers more than one category (intelligence: selections and cases): the
+    actor's organisation needs an agreement for this category too (single records, not figures only)."""
+    if actor.is_system:
+        return
+    if grants_of(actor).best(category, action, single=True) is None:
+        raise PermissionDenied(f"{actor.org_code} has no agreement to {action} {category}")
 
 
 def redact(actor: Principal, category: str, out: _Model) -> _Model:

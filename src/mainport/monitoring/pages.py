@@ -13,6 +13,7 @@ from mainport.custody import guarded
 from mainport.database import utcnow
 from mainport.monitoring import figures
 from mainport.reference.nodes import NODES
+from mainport.sharing import figures as sharing_figures
 from mainport.web.templating import add_nav, add_template_dir, render
 
 router = APIRouter(include_in_schema=False)
@@ -33,6 +34,12 @@ def dashboard(request: Request, session: SessionDep, principal: CurrentUser) -> 
         "unguarded": guarded.by_hub(
             session=session, actor=principal, start=utcnow() - timedelta(days=30), end=utcnow()
         ),
+        # Data shared per partner pair and category, the last three months stored (sharing-figures job).
+        "sharing": [
+            f
+            for f in sharing_figures.figures(session=session, actor=principal)
+            if f.month >= (utcnow() - timedelta(days=62)).strftime("%Y-%m")
+        ],
     }
     return render(request, "monitoring/dashboard.html", ctx, principal=principal)
 
