@@ -1,7 +1,7 @@
 """barriers: ISPS port-facility register, badge events and camera detections at the facilities' gates
 
 Revision ID: 0021
-Revises: 0020
+Revises: 0010, 0013 (also the merge point of those two, both committed on 0020: one head again)
 Create Date: 2026-12-04 19:20:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import mainport.database.core
 
 revision: str = "0021"
-down_revision: str | None = "0020"
+down_revision: str | tuple[str, ...] | None = ("0010", "0013")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -82,7 +82,9 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_barrier_camera_detection_container_number"), ["container_number"], unique=False
         )
-        batch_op.create_index("ix_barrier_camera_detection_facility_at", ["facility_code", "at"], unique=False)
+        batch_op.create_index(
+            "ix_barrier_camera_detection_facility_at", ["facility_code", "at"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_barrier_camera_detection_plate"), ["plate"], unique=False)
 
 
