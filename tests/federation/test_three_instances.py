@@ -5,7 +5,7 @@ Antwerp and refused to a partner without the agreement, a forged and a replayed 
 
 from __future__ import annotations
 
-import os
+import json
 import socket
 import threading
 import time
@@ -188,9 +188,14 @@ def test_the_story_across_three_instances(nodes: dict[str, Node], tmp_path: Path
 
     # 2b. The origin scan follows: announced in a signed message, chunks signed, killed after two chunks,
     # resumed with only the missing ones, assembled and hash-checked on Rotterdam's side.
-    scan = tmp_path / "origin-MSCU1234565.npy"
-    scan.write_bytes(os.urandom(5 * transfer.MAX_CHUNK + 1234))
-    body = transfer.manifest("t-" + "a" * 12, scan, transfer.MAX_CHUNK, {"container_number": "MSCU1234565"})
+    from mainport.imaging.render import render_pair
+    from tests.imaging.helpers import write
+
+    origin_scan = render_pair(104).origin
+    scan = write(origin_scan, tmp_path / "cu-out", "origin-scan")
+    sidecar = json.loads(scan.with_suffix(".json").read_text(encoding="utf-8"))
+    body = transfer.manifest("t-" + "a" * 12, scan, transfer.MAX_CHUNK, {"sidecar": sidecar})
+    assert body["chunks"] > 2
     r = cu.post("/api/v1/federation/messages", {"partner": rtm.code, "category": "origin_scan", "body": body})
     assert r.status_code == 201, r.text
     assert cu.post("/api/v1/federation/dispatch").json()["sent"] == 1
@@ -222,7 +227,7 @@ def test_the_story_across_three_instances(nodes: dict[str, Node], tmp_path: Path
         path=scan,
         chunk_size=transfer.MAX_CHUNK,
     )
-    assert resumed == {"sent": 4, "skipped": 2, "complete": 1}
+    assert resumed == {"sent": body["chunks"] - 2, "skipped": 2, "complete": 1}
     arrived = rtm_data / "federation" / "transfers" / cu.code / body["transfer_id"] / scan.name
     assert transfer.file_sha256(arrived) == body["sha256"]
     again = transfer.push(
@@ -234,7 +239,11 @@ def test_the_story_across_three_instances(nodes: dict[str, Node], tmp_path: Path
         path=scan,
         chunk_size=transfer.MAX_CHUNK,
     )
-    assert again == {"sent": 0, "skipped": 6, "complete": 1}
+    assert again == {"sent": 0, "skipped": body["chunks"], "complete": 1}
+    # Rotterdam now holds it as the box's origin scan: in imaging, and in the queue read before arrival.
+    assert rtm.post("/api/v1/origin/queue/refresh").json() == {"added": 1}
+    [queued] = rtm.get("/api/v1/origin/queue").json()
+    assert queued["container_number"] == origin_scan.meta.container_id
 
     # 3. A bulletin goes to Antwerp; to the control unit (no agreement) it is refused at sending.
     bulletin = {"title": "Rip-on in reefer evaporators", "route": "ECGYE>NLRTM", "concealment": "evaporator"}

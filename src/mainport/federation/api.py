@@ -168,13 +168,17 @@ def transfer_status(
     signature: Annotated[str, Header(alias="X-Federation-Signature", max_length=200)],
 ) -> dict[str, Any]:
     """Which chunks of an announced origin-scan transfer arrived (signed by the sender, no user)."""
-    return transfer.status(
+    outcome = transfer.status(
         session=session,
         data_dir=request.app.state.settings.data_dir,
         transfer_id=transfer_id,
         sender=sender,
         kid=kid,
         signature=signature,
+    )
+    settings = request.app.state.settings
+    return inbound.ingest_transferred(
+        session=session, settings=settings, sender=sender, transfer_id=transfer_id, outcome=outcome
     )
 
 
@@ -189,7 +193,7 @@ def transfer_chunk(
     kid: Annotated[str, Header(alias="X-Federation-Kid", max_length=32)],
     signature: Annotated[str, Header(alias="X-Federation-Signature", max_length=200)],
 ) -> dict[str, Any]:
-    return transfer.receive_chunk(
+    outcome = transfer.receive_chunk(
         session=session,
         data_dir=request.app.state.settings.data_dir,
         transfer_id=transfer_id,
@@ -198,4 +202,8 @@ def transfer_chunk(
         sender=sender,
         kid=kid,
         signature=signature,
+    )
+    settings = request.app.state.settings
+    return inbound.ingest_transferred(
+        session=session, settings=settings, sender=sender, transfer_id=transfer_id, outcome=outcome
     )

@@ -8,6 +8,8 @@ and origin-scan notices are kept for the pages that list them."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -15,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from mainport import flows
 from mainport.cases import service as cases
+from mainport.config import Settings
 from mainport.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from mainport.federation import service
 from mainport.federation.keys import Instance
@@ -182,3 +185,33 @@ def send_hold_requests(*, session: Session, actor: Principal, me: Instance) -> d
         sent += 1
     session.flush()
     return {"sent": sent, "no_agreement": refused}
+
+
+def ingest_transferred(
+    *, session: Session, settings: Settings, sender: str, transfer_id: str, outcome: dict[str, Any]
+) -> dict[str, Any]:
+    """A completed origin-scan transfer goes into imaging as the box's origin scan (once): from there the
+    origin queue reads it before sailing and imaging compares it with the arrival scan. The manifest's
+    `meta.sidecar` (the scan's metadata, for formats that keep it beside the image) is written next to it."""
+    from mainport.imaging import service as imaging
+
+    if outcome.get("state") != "complete" or not outcome.get("path"):
+        return outcome
+    path = Path(str(outcome["path"]))
+    marker = path.parent / "ingested"
+    if marker.exists():
+        return {**outcome, "ingested": True}
+    manifest = json.loads((path.parent / "manifest.json").read_text(encoding="utf-8"))
+    sidecar = (manifest.get("meta") or {}).get("sidecar")
+    if isinstance(sidecar, dict):
+        path.with_suffix(".json").write_text(json.dumps(sidecar), encoding="utf-8")
+    result = imaging.ingest_scan_file(
+        session=session,
+        actor=system_principal(),
+        path=path,
+        phase="origin",
+        source=f"federation:{sender}:{transfer_id}",
+        settings=settings,
+    )
+    marker.write_text("ok\n", encoding="utf-8")
+    return {**outcome, "ingested": True, "scan_ids": result.scan_ids, "quarantined": result.recon.quarantined}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from mainport import flows
 from mainport.api.deps import CurrentUser, SessionDep
@@ -15,9 +15,10 @@ router = APIRouter(tags=["origin"])
 
 
 @router.post("/origin/queue/refresh", response_model=EnqueuedOut)
-def refresh(session: SessionDep, principal: CurrentUser) -> EnqueuedOut:
+def refresh(request: Request, session: SessionDep, principal: CurrentUser) -> EnqueuedOut:
     """Queue the origin scans that have no review yet (the recurring job does the same)."""
-    return EnqueuedOut(added=len(service.enqueue(session=session, actor=principal)))
+    added = service.enqueue(session=session, actor=principal, settings=request.app.state.settings)
+    return EnqueuedOut(added=len(added))
 
 
 @router.get("/origin/queue", response_model=list[ReviewOut])
