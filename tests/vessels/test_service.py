@@ -215,6 +215,8 @@ def test_api(
         == 422
     )
     assert app_client.get("/api/v1/vessels/scores?day=yesterday", headers=analyst).status_code == 422
+    far = app_client.get("/api/v1/vessels/scores?day=9999-12-31&days=31", headers=analyst)
+    assert far.status_code == 422 and "day" in far.text
     body = {"day": "2026-03-02", "capacity": 1, "exploration_share": 0.0}
     assert app_client.post("/api/v1/vessels/dives/select", json=body, headers=police).status_code == 403
     r = app_client.post("/api/v1/vessels/dives/select", json=body, headers=analyst)

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from mainport.api.deps import CurrentUser, SessionDep
+from mainport.errors import ValidationFailed
 from mainport.vessels import service
 from mainport.vessels.schemas import CallScoreOut, DiveOut, OutcomeIn, ReasonOut, SelectIn
 
@@ -15,6 +16,8 @@ router = APIRouter(tags=["vessels"])
 
 
 def _window(day: date, days: int) -> tuple[datetime, datetime]:
+    if not date(2000, 1, 1) <= day <= date(2999, 12, 1):
+        raise ValidationFailed(f"day: between 2000-01-01 and 2999-12-01 (got {day.isoformat()})")
     start = datetime.combine(day, time(0), tzinfo=UTC)
     return start, start + timedelta(days=days)
 

@@ -25,6 +25,8 @@ def _window(day: str, days: int) -> tuple[datetime, datetime]:
         start = datetime.combine(datetime.strptime(day, "%Y-%m-%d").date(), time(0), tzinfo=UTC)
     except ValueError:
         raise ValidationFailed(f"--day: not a date YYYY-MM-DD (value {day!r})") from None
+    if not 2000 <= start.year <= 2999:
+        raise ValidationFailed(f"--day: between 2000 and 2999 (value {day!r})")
     return start, start + timedelta(days=days)
 
 
