@@ -35,19 +35,20 @@ WEIGHTS: dict[str, float] = {
     "seized": 6.0,
     "extracted": 4.0,
     "seal_broken": 3.0,
-    "selected": 0.5,
+    "selected": 0.0,  # shown as evidence, not scored: customs selects many clean boxes
     "off_shift": 1.5,
     "release_code": 1.0,
-    "rare_kind": 1.0,
-    "new_device": 1.0,
-    "new_place": 1.0,
+    "rare_kind": 3.0,
+    "new_device": 0.25,
+    "new_place": 0.25,
     "outside_terminal": 1.0,
-    "burst": 0.5,
+    "burst": 0.0,  # shown as evidence, not scored: busy hours are ordinary in the logs
 }
 CAP = 8.0  # one signal never contributes more than this surprise (a data error must not dominate)
 MIN_LOOKUPS = 15  # fewer look-ups than this: no own baseline for hours, devices and places
 OFF_SHIFT_DENSITY = 0.03  # a look-up in an hour (+-1 h) that holds under 3% of the person's other look-ups
 RARE_KIND_SHARE = 0.01
+VOLUME_FLOOR = 0.25
 RARE_USES = 2  # a device or place used this often or less by the person is "new"
 
 WORDS = {
@@ -227,6 +228,10 @@ def _outcome_signals(df: pd.DataFrame, outcomes: pd.DataFrame, people: pd.DataFr
     boxes = df.loc[df["container"] != "", ["user", "hub", "container"]].drop_duplicates()
     hub_boxes = boxes[["hub", "container"]].drop_duplicates()
     per_user = boxes.groupby("user").size().reindex(people.index).fillna(0).astype(float)
+    # Volume is floored at a share of the hub's typical volume: among many people who hardly look anything
+    # up, one will have looked up a seized box by chance (the multiple-testing of small counts).
+    typical = per_user.groupby(people["hub"]).transform("median")
+    per_user = np.maximum(per_user, VOLUME_FLOOR * typical)
     flagged = outcomes.drop_duplicates() if len(outcomes) else pd.DataFrame(columns=["container", "flag"])
     for flag in OUTCOME_FLAGS:
         hit = set(flagged.loc[flagged["flag"] == flag, "container"])

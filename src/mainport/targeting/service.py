@@ -20,7 +20,7 @@ from mainport.audit.service import record
 from mainport.errors import Conflict, ValidationFailed
 from mainport.identity.principal import Principal
 from mainport.shipments.models import Declaration
-from mainport.targeting import intelligence
+from mainport.targeting import insider_feature, intelligence
 from mainport.targeting.frames import (
     HISTORY_DAYS,
     RESULTS,
@@ -171,6 +171,7 @@ def score_day(*, session: Session, actor: Principal, hub: str, day: date) -> pd.
     moment = min(end, datetime.now(UTC))
     scored = score_frame(session, feature_frame(session, decls, end, as_of=moment), day)
     _watch(session, scored, hub=hub, start=start, end=end, moment=moment)
+    insider_feature.apply(session, scored, moment=moment)  # raises and explains; says never who
     records: list[dict[str, Any]] = scored.to_dict("records")  # type: ignore[assignment]
     for row in records:
         session.add(
