@@ -106,7 +106,7 @@ def ingest_file(
     None = chosen by kind and file size (`choose_workers`). Raises IngestFailed when the job itself fails.
     """
     path = Path(path)
-    service.require(actor, kind)  # an unknown kind or a missing permission: refused before anything runs
+    service.require(actor=actor, kind=kind)  # an unknown kind or a missing permission: refused first
     if workers is None:
         workers = choose_workers(kind, path)
     if workers not in (0, 1) or (workers and kind != "events"):

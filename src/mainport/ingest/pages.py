@@ -135,7 +135,7 @@ def upload(
     kind: Annotated[str, Form(max_length=32)],
     file: Annotated[UploadFile, File()],
 ) -> Response:
-    service.require(principal, kind)  # before anything is written
+    service.require(actor=principal, kind=kind)  # before anything is written
     incoming = request.app.state.settings.data_dir / "incoming"
     incoming.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="upload-", dir=incoming))

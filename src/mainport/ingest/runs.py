@@ -23,7 +23,7 @@ from mainport.ingest.service import require
 
 
 def start_run(*, session: Session, actor: Principal, kind: str, source: str) -> int:
-    require(actor, kind)
+    require(actor=actor, kind=kind)
     run = IngestRun(
         kind=kind, source=quarantine.storable(source, 300), actor=actor.username, summary={}, status="running"
     )

@@ -63,7 +63,7 @@ def permissions(record: str) -> tuple[str, ...] | None:
     return feed.permissions if feed is not None else None
 
 
-def require(actor: Principal, kind: str) -> None:
+def require(*, actor: Principal, kind: str) -> None:
     """The permissions to ingest records of ingest kind `kind`."""
     for permission in permissions(record_kind(kind)) or ():
         actor.require(permission)

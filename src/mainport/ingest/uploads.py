@@ -24,7 +24,7 @@ def kinds_for(actor: Principal) -> list[str]:
     out = []
     for kind in service.kinds():
         try:
-            service.require(actor, kind)
+            service.require(actor=actor, kind=kind)
         except MainportError:  # PermissionDenied (or an unknown kind): not offered
             continue
         out.append(kind)
@@ -37,7 +37,7 @@ def ingest_upload(
     """Ingest the saved file; returns the run id and the reconciliation (received = stored + duplicates +
     quarantined). Quarantined records name the uploader (source api:<user>:<file>) so a private party finds
     its own refused records in the quarantine."""
-    service.require(actor, kind)
+    service.require(actor=actor, kind=kind)
     source = f"api:{actor.username}:{name}"
     if kind == "declarations":
         recon = declaration_store.ingest_declarations(
