@@ -16,7 +16,7 @@ from mainport.custody.models import SealTelemetry
 from mainport.errors import PermissionDenied
 from mainport.identity.models import OrgKind, Role
 from mainport.identity.principal import Principal, system_principal
-from mainport.ingest import cli, runs, service
+from mainport.ingest import cli, declaration_store, runs, service
 from mainport.ingest.jobs import ingest_file
 from mainport.ingest.models import IngestRun, QuarantinedRecord
 from mainport.ingest.readers import records_from_objects
@@ -110,7 +110,7 @@ def _reasons(factory: sessionmaker[Session], kind: str) -> list[str]:
 
 def _declare(factory: sessionmaker[Session], *decls: dict[str, Any]) -> dict[str, int]:
     with factory() as s:
-        recon = service.ingest_declarations(
+        recon = declaration_store.ingest_declarations(
             session=s, actor=system_principal(), records=records_from_objects(list(decls)), source="t"
         )
         assert recon.stored == len(decls)
@@ -504,7 +504,7 @@ def test_postgres_feeds(pg_session: Session) -> None:
     actor = system_principal()
     d = declaration(990, container_number=BOX)
     assert (
-        service.ingest_declarations(
+        declaration_store.ingest_declarations(
             session=pg_session, actor=actor, records=records_from_objects([d]), source="pg"
         )
     ).stored == 1
