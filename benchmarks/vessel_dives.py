@@ -8,7 +8,9 @@ the Dutch sea hubs; hidden hull/sea-chest loads; compromised crews). Capacity: o
 source/transit countries (a budget that accrues per call, spent on a week's announced arrivals at a time).
 Both policies run on the same seed's calls, each in its own copy of the world (a find can lead to an
 arrest, which changes later calls). The score is the product's (mainport.vessels.score + selection, 20%
-exploration), learning from its own dive outcomes only; random dives pick uniformly among the week's calls.
+exploration), learning from its own dive outcomes only; random dives pick uniformly among the week's
+calls; "records" is the ablation: the score without its prior terms (route, waits, crew changes), learning
+from the dive records alone.
 
 HONESTY: the hull process and the score were written by the same engineer: the score's prior terms (waits
 at anchor, crew changes in source ports) are the traces this generator gives loaded calls, so the figure
@@ -31,6 +33,7 @@ from mainport.world.hulls import Call, HullWorld
 from mainport.world.network import build_network
 
 CALLS_PER_DIVE = 50
+POLICIES = ("score", "random", "records")
 PLAN_DAYS = 7  # the dive plan covers a week of announced arrivals
 
 
@@ -47,7 +50,7 @@ def run(seed: int, days: int, policy: str) -> dict[str, float]:
     net = build_network(seed)
     epoch0 = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp())
     world = HullWorld(seed, net, epoch0)
-    rng = np.random.default_rng([seed, 77, 0 if policy == "score" else 1])
+    rng = np.random.default_rng([seed, 77, POLICIES.index(policy)])
     history = History()
     budget = 0.0
     out = {"calls": 0, "loads": 0, "dives": 0, "found": 0, "kg": 0.0}
@@ -62,8 +65,9 @@ def run(seed: int, days: int, policy: str) -> dict[str, float]:
         if not cap:
             continue
         inputs = [_input(i, c) for i, c in enumerate(calls)]
-        if policy == "score":
-            picks = [p.call_id for p in choose(score_calls(inputs, history), cap, seed=rng)]
+        if policy in ("score", "records"):
+            scored = score_calls(inputs, history, priors=policy == "score")
+            picks = [p.call_id for p in choose(scored, cap, seed=rng)]
         else:
             picks = [int(i) for i in rng.choice(len(calls), size=cap, replace=False)]
         for i in picks:
@@ -82,12 +86,16 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     started = time.perf_counter()
     rows = []
-    print(f"{'seed':>4} {'calls':>6} {'loads':>5} {'dives':>5} {'score':>5} {'random':>6}")
+    records = 0
+    print(f"{'seed':>4} {'calls':>6} {'loads':>5} {'dives':>5} {'score':>5} {'random':>6} {'records':>7}")
     for seed in range(1, args.seeds + 1):
         s = run(seed, args.days, "score")
         r = run(seed, args.days, "random")
+        o = run(seed, args.days, "records")
         rows.append((s, r))
-        print(f"{seed:>4} {s['calls']:>6} {s['loads']:>5} {s['dives']:>5} {s['found']:>5} {r['found']:>6}")
+        records += o["found"]
+        line = f"{seed:>4} {s['calls']:>6} {s['loads']:>5} {s['dives']:>5} {s['found']:>5} {r['found']:>6}"
+        print(f"{line} {o['found']:>7}")
     found_s = sum(s["found"] for s, _ in rows)
     found_r = sum(r["found"] for _, r in rows)
     dives = sum(s["dives"] for s, _ in rows)
@@ -97,6 +105,11 @@ def main(argv: list[str] | None = None) -> int:
         f"countries ({dives} dives per policy)"
     )
     print(f"hull loads found: vessel score {found_s}, random {found_r}")
+    print(
+        "ablation: the score without its prior terms (dive records of vessels and ports only) found "
+        f"{records}"
+        f" = {records / found_r if found_r else float('inf'):.2f}x random"
+    )
     ratio = found_s / found_r if found_r else float("inf")
     print(
         f"ratio score/random (pooled): {ratio:.2f}x; median per seed {statistics.median(ratios):.2f}x"

@@ -107,11 +107,14 @@ def _lift(finds: int, dives: int, rate: float, shrink: float) -> float:
     return max(-1.5, min(2.5, math.log(shrunk / rate)))
 
 
-def score_call(call: CallInput, history: History) -> Scored:
+def score_call(call: CallInput, history: History, *, priors: bool = True) -> Scored:
+    """`priors=False` leaves out the prior terms (route, waits, crew changes, boxes): the records alone."""
     rate = history.rate
     reasons: list[Reason] = []
+    if not priors:
+        call = CallInput(call.call_id, call.vessel_imo, [PortCall(p.unlocode) for p in call.port_calls])
     risk = call.risk_ports
-    if len(risk) > 1:
+    if priors and len(risk) > 1:
         reasons.append(
             Reason(
                 "route",
@@ -153,5 +156,5 @@ def score_call(call: CallInput, history: History) -> Scored:
     return Scored(call.call_id, total, 1.0 / (1.0 + math.exp(-total)), tuple(r for r in reasons if r.weight))
 
 
-def score_calls(calls: Sequence[CallInput], history: History) -> list[Scored]:
-    return [score_call(c, history) for c in calls]
+def score_calls(calls: Sequence[CallInput], history: History, *, priors: bool = True) -> list[Scored]:
+    return [score_call(c, history, priors=priors) for c in calls]
