@@ -99,10 +99,19 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, ridge: float = 1.0) -> tuple[floa
 # ---------------------------------------------------------------------------------------- comparator
 
 
-def comparator_hash() -> str:
+# the modules whose code decides a comparison / a single-scan result (the cache key of their results;
+# platform modules such as the services or the API do not change a score)
+_ANALYSIS = ("errors.py", "meta.py", "normalise.py", "physics.py", "prepare.py", "locate.py")
+_MODULES = {
+    "compare": (*_ANALYSIS, "grid.py", "register.py", "detect.py", "params.py", "compare.py"),
+    "single": (*_ANALYSIS, "declared.py", "comparisons.py"),  # comparisons: the cargo classes
+}
+
+
+def comparator_hash(what: str = "compare") -> str:
     h = hashlib.sha256()
-    for p in sorted((HERE.parent / "src/mainport/imaging").glob("*.py")):
-        h.update(p.read_bytes())
+    for name in _MODULES[what]:
+        h.update((HERE.parent / "src/mainport/imaging" / name).read_bytes())
     return h.hexdigest()[:10]
 
 
@@ -170,7 +179,7 @@ def run(sim: str, split: str, n: int, procs: int, what: str = "compare") -> list
     """Comparator (or single-scan) results for pairs 0..n-1, cached per comparator source hash; the
     pairs are rendered and compared in ``procs`` processes (CPU time per pair is measured in each)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{what}-{sim}-{data.code_hash(sim)}-{split}-{comparator_hash()}.json"
+    path = RESULTS / f"{what}-{sim}-{data.code_hash(sim)}-{split}-{comparator_hash(what)}.json"
     cached: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
     paths = data.ensure(sim, split, n, procs)
     todo = [i for i in range(n) if str(i) not in cached]
@@ -380,7 +389,8 @@ def main() -> int:
         else:
             print(_fmt(v))
     print(
-        f"\ncomparator {comparator_hash()}, sim1 {data.code_hash('sim1')}, sim2 {data.code_hash('sim2')}; "
+        f"\ncomparator {comparator_hash()}, single-scan {comparator_hash('single')}, "
+        f"sim1 {data.code_hash('sim1')}, sim2 {data.code_hash('sim2')}; "
         f"load average at start {load[0]:.1f}, {time.perf_counter() - t0:.0f} s"
     )
     args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -106,3 +106,18 @@ def test_pair_across_vendors_compares_with_regions_in_stored_pixels(truck_pair: 
         x0, y0, x1, y1 = r.box_arrival
         assert 0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h
         assert r.zone
+
+
+def test_single_scan_analysis_reads_transposed_and_truck_scans(truck_pair: Sim2Pair) -> None:
+    from mainport.imaging.declared import check_declared
+
+    for scan in (truck_pair.origin, truck_pair.arrival):  # a truck in the portal; a transposed raster
+        r = check_declared(scan, "furniture")
+        assert 0.0 <= r.score <= 1.0 and len(r.zones) == len(r.regions)
+        h, w = scan.pixels.shape
+        assert all(0 <= x0 < x1 <= w + 1 and 0 <= y0 < y1 <= h + 1 for x0, y0, x1, y1 in r.regions)
+    empty = check_declared(truck_pair.origin, "empty")  # furniture declared as an empty box
+    assert empty.score > 0.5 and any("declared empty" in why for why in empty.reasons)
+    air = ScanImage(np.full_like(truck_pair.arrival.pixels, 60000), truck_pair.arrival.meta)
+    with pytest.raises(ComparisonError, match="no container found"):
+        check_declared(air, "furniture")
