@@ -433,7 +433,8 @@ def undecided_cases(
             .where(Case.container_number.in_(chunk), Case.status.in_(("open", "investigating")))
             .order_by(Case.id)
         ):
-            out[number] = case_id
+            if number is not None:  # the filter says it is not; the column type cannot
+                out[number] = case_id
     return out
 
 
