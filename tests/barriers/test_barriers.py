@@ -258,3 +258,43 @@ def test_api(
     assert len(app_client.get("/api/v1/barriers/badge-events", headers=customs).json()) == 3
     assert len(app_client.get("/api/v1/barriers/detections?plate=12-AB-01", headers=terminal).json()) == 1
     assert app_client.get("/api/v1/barriers/detections", headers=other).json() == []
+
+
+def test_who_was_near_a_box(
+    session: Session, principal_factory: Callable[..., Principal], app_client: TestClient, token_for: Any
+) -> None:
+    p = _people(principal_factory)
+    _facility(session)
+    _facility(session, "NLRTM-0002", operator="RWG")
+    box = "MSCU1234566"
+    cams = [_cam(0, containerNumber=box), _cam(1, facility="NLRTM-0002"), _cam(9 * 3600, containerNumber=box)]
+    service.store_detections(
+        session=session, actor=system_principal(), rows=[anpr(c, now=NOW) for c in cams], source="t"
+    )
+    badges = [_badge(60), _badge(61, facility="NLRTM-0002"), _badge(12 * 3600)]
+    service.store_badge_events(
+        session=session, actor=system_principal(), rows=[badge_event(b, now=NOW) for b in badges], source="t"
+    )
+    near = service.near_container(session=session, actor=p["customs"], container_number=box, at=AT, hours=2)
+    assert [d.at for d in near.detections] == [AT]  # the read 9 h later is outside the window
+    assert [b.badge for b in near.badges] == [
+        "B000060"
+    ]  # only the facility where the box was read, in the window
+    with pytest.raises(PermissionDenied):
+        service.near_container(session=session, actor=p["terminal"], container_number=box, at=AT)
+    with pytest.raises(ValidationFailed, match="at"):
+        service.near_container(
+            session=session, actor=p["customs"], container_number=box, at=AT.replace(tzinfo=None)
+        )
+    r = app_client.get(
+        f"/api/v1/barriers/near?container={box}&at=2026-03-02T08:00:00Z&hours=2",
+        headers=token_for(p["customs"]),
+    )
+    assert r.status_code == 200 and [b["badge"] for b in r.json()["badges"]] == ["B000060"], r.text
+    assert (
+        app_client.get(
+            f"/api/v1/barriers/near?container={box}&at=2026-03-02T08:00:00Z&hours=0",
+            headers=token_for(p["customs"]),
+        ).status_code
+        == 422
+    )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from mainport.api.deps import CurrentUser, SessionDep
 from mainport.barriers import service
-from mainport.barriers.schemas import BadgeEventOut, DetectionOut, FacilityIn, FacilityOut
+from mainport.barriers.schemas import BadgeEventOut, DetectionOut, FacilityIn, FacilityOut, NearOut
 
 router = APIRouter(tags=["barriers"])
 
@@ -62,3 +63,21 @@ def detections(
         session=session, actor=principal, facility=facility, plate=plate, container=container, limit=limit
     )
     return [DetectionOut.model_validate(r) for r in rows]
+
+
+@router.get("/barriers/near", response_model=NearOut)
+def near_container(
+    session: SessionDep,
+    principal: CurrentUser,
+    container: Annotated[str, Query(min_length=4, max_length=11)],
+    at: datetime,
+    hours: Annotated[float, Query(gt=0, le=72)] = 6.0,
+) -> NearOut:
+    """Camera reads of a box around a moment, and the badges at the same gates then (custody evidence)."""
+    near = service.near_container(
+        session=session, actor=principal, container_number=container, at=at, hours=hours
+    )
+    return NearOut(
+        detections=[DetectionOut.model_validate(d) for d in near.detections],
+        badges=[BadgeEventOut.model_validate(b) for b in near.badges],
+    )

@@ -65,3 +65,8 @@ class DetectionOut(BaseModel):
     direction: str | None
     confidence: float
     at: datetime
+
+
+class NearOut(BaseModel):
+    detections: list[DetectionOut]
+    badges: list[BadgeEventOut]

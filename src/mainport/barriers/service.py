@@ -10,7 +10,8 @@ who may see the register entry of the facility.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Table, select, true
@@ -336,3 +337,52 @@ def detections(
         detail={"count": len(rows)},
     )
     return rows
+
+
+@dataclass(frozen=True)
+class NearBox:
+    """Who and what was at the gates where a box was seen, around the time it was seen (custody evidence)."""
+
+    detections: list[CameraDetection]  # the camera reads of the box itself
+    badges: list[BadgeEvent]  # badges presented at those facilities in the window
+
+
+def near_container(
+    *, session: Session, actor: Principal, container_number: str, at: datetime, hours: float = 6.0
+) -> NearBox:
+    """The camera reads of a box within `hours` of `at`, and the badges presented at the same facilities in
+    that window: insider intelligence (insider:read), audited."""
+    actor.require("insider:read")
+    if at.tzinfo is None:
+        raise ValidationFailed("at: needs a time zone (e.g. 2026-03-02T08:00:00Z)")
+    if not 0 < hours <= 72:
+        raise ValidationFailed("hours: more than 0 and at most 72")
+    number = container_number.strip().upper()
+    start, end = at - timedelta(hours=hours), at + timedelta(hours=hours)
+    reads = list(
+        session.scalars(
+            select(CameraDetection)
+            .where(CameraDetection.container_number == number, CameraDetection.at.between(start, end))
+            .order_by(CameraDetection.at)
+        )
+    )
+    places = sorted({r.facility_code for r in reads})
+    badges: list[BadgeEvent] = []
+    if places:
+        badges = list(
+            session.scalars(
+                select(BadgeEvent)
+                .where(BadgeEvent.facility_code.in_(places), BadgeEvent.at.between(start, end))
+                .order_by(BadgeEvent.at)
+                .limit(5000)
+            )
+        )
+    record(
+        session=session,
+        actor=actor,
+        action="barriers.near_container_read",
+        entity_type="container",
+        entity_id=number,
+        detail={"at": at.isoformat(), "hours": hours, "reads": len(reads), "badges": len(badges)},
+    )
+    return NearBox(reads, badges)
