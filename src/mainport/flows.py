@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from mainport.cases import service as cases
@@ -22,6 +22,7 @@ from mainport.custody import service as custody
 from mainport.custody.models import CustodyPlan
 from mainport.errors import ValidationFailed
 from mainport.identity.principal import Principal
+from mainport.ingest import service as ingest
 from mainport.origin import holds
 from mainport.origin.models import HoldRequest
 from mainport.shipments import outcomes
@@ -88,6 +89,14 @@ def select_for_control(
             alert_id=alert.id,
         )
     return alert, plan
+
+
+def hub_overview(*, session: Session, actor: Principal) -> dict[str, Any]:
+    """The overview a person opens first: counts per hub from shipments and, where the actor may see it, the
+    open quarantine from ingest (two domains, neither importing the other)."""
+    data = shipments.overview(session=session, actor=actor)
+    data["quarantined"] = ingest.open_quarantine_counts(session=session, actor=actor)
+    return data
 
 
 def open_case_from_alerts(
@@ -320,7 +329,7 @@ def plan_physical_checks(
     query = select(Alert).where(
         Alert.kind.in_(sorted(kinds)),
         Alert.status.in_(OPEN_ALERT_STATES),
-        Alert.container_number.is_not(None),
+        or_(Alert.container_number.is_not(None), Alert.declaration_id.is_not(None)),
     )
     if since is not None:
         query = query.where(Alert.updated_at >= since - PLAN_OVERLAP)
@@ -329,11 +338,14 @@ def plan_physical_checks(
         session.scalars(select(CustodyPlan.alert_id).where(CustodyPlan.alert_id.is_not(None)))
     )
     for alert in session.scalars(query.order_by(Alert.id)).all():
-        number = str(alert.container_number)
+        decl = session.get(Declaration, alert.declaration_id) if alert.declaration_id else None
+        # A selection's alert names its declaration; the box is the declaration's when the alert has none.
+        number = alert.container_number or (decl.container_number if decl else None)
+        if not number:
+            continue  # air and road declarations: no container to take to a guarded area
         if alert.id in planned_alerts or custody.active_plan(session, number) is not None:
             run.already_planned += 1
             continue
-        decl = session.get(Declaration, alert.declaration_id) if alert.declaration_id else None
         arrival = instructions.arrival_of(
             session,
             number,

@@ -109,14 +109,19 @@ def _ev(
 
 
 def _selected(
-    session: Session, actor: Any, decl: Declaration, kind: str = "selected_for_inspection"
+    session: Session,
+    actor: Any,
+    decl: Declaration,
+    kind: str = "selected_for_inspection",
+    *,
+    named: bool = True,
 ) -> Alert:
     return cases.raise_alert(
         session=session,
         actor=actor,
         source="targeting" if kind == "selected_for_inspection" else "imaging",
         kind=kind,
-        container_number=decl.container_number,
+        container_number=decl.container_number if named else None,
         declaration_id=decl.id,
         hub="rotterdam",
         severity=3,
@@ -208,6 +213,21 @@ def test_discharged_before_plan_is_logged_and_alerted(session: Session, people) 
         session=session, actor=people["customs"], kinds=flows.PHYSICAL_CHECK_KINDS
     )
     assert [a.id for a in again] == [missing[0].id]
+
+
+def test_alert_naming_only_its_declaration(session: Session, people) -> None:
+    """A selection's alert that names the declaration but not the box: the declaration's box is meant."""
+    decl = _decl(session)
+    alert = _selected(session, people["customs"], decl, named=False)
+    alert.raised_at = NOW - timedelta(hours=5)
+    _ev(session, "DISC", NOW - timedelta(hours=1))
+    missing = instructions.check_discharges(
+        session=session, actor=people["customs"], kinds=flows.PHYSICAL_CHECK_KINDS
+    )
+    assert [a.container_number for a in missing] == [BOX]
+    run = flows.plan_physical_checks(session=session, actor=people["customs"])
+    plan = session.get(CustodyPlan, run.opened[0])
+    assert plan is not None and plan.container_number == BOX and plan.alert_id == alert.id
 
 
 def test_discharge_under_plan_raises_nothing(session: Session, people) -> None:

@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, union
 from sqlalchemy.orm import Session
 
 from mainport.audit import service as audit
@@ -24,7 +24,7 @@ from mainport.custody.terminal import DeliveryFailed, TerminalGateway, TerminalM
 from mainport.database import utcnow
 from mainport.errors import Conflict, NotFound, ValidationFailed
 from mainport.identity.principal import Principal
-from mainport.shipments.models import ContainerEvent, TransportCall, Voyage
+from mainport.shipments.models import ContainerEvent, Declaration, TransportCall, Voyage
 
 KIND = "discharge_to_guarded_area"
 MAX_ATTEMPTS = 8
@@ -313,15 +313,19 @@ def check_discharges(
     """Alert on every actual discharge of a box with an open physical-check alert raised before it and no
     custody plan in force at that moment (opened after the discharge, or never)."""
     actor.require("custody:write")
+    open_checks = (Alert.kind.in_(sorted(kinds)), Alert.status.in_(OPEN_ALERT_STATES))
+    # The box of an alert: its own container, or (a selection's alert) its declaration's.
+    boxes = union(
+        select(Alert.container_number).where(*open_checks),
+        select(Declaration.container_number)
+        .join(Alert, Alert.declaration_id == Declaration.id)
+        .where(*open_checks),
+    ).subquery()
     query = select(ContainerEvent).where(
         ContainerEvent.type_code == "DISC",
         ContainerEvent.event_classifier == "ACT",
         ContainerEvent.unlocode.like("NL%"),
-        ContainerEvent.equipment_reference.in_(
-            select(Alert.container_number).where(
-                Alert.kind.in_(sorted(kinds)), Alert.status.in_(OPEN_ALERT_STATES)
-            )
-        ),
+        ContainerEvent.equipment_reference.in_(select(boxes.c.container_number)),
     )
     if since is not None:
         query = query.where(ContainerEvent.received_at >= since)
@@ -330,10 +334,14 @@ def check_discharges(
         number = str(ev.equipment_reference)
         selected = session.scalar(
             select(Alert.id).where(
-                Alert.container_number == number,
-                Alert.kind.in_(sorted(kinds)),
+                or_(
+                    Alert.container_number == number,
+                    Alert.declaration_id.in_(
+                        select(Declaration.id).where(Declaration.container_number == number)
+                    ),
+                ),
                 Alert.raised_at <= ev.event_datetime,
-                Alert.status.in_(OPEN_ALERT_STATES),
+                *open_checks,
             )
         )
         if selected is None:

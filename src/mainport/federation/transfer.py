@@ -16,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,9 +184,22 @@ def receive_chunk(
 def _maybe_complete(t: Transfer) -> dict[str, Any]:
     got = t.received()
     if t.state() == "complete":
-        return {"state": "complete", "received": t.chunks, "chunks": t.chunks}
+        return {"state": "complete", "received": t.chunks, "chunks": t.chunks, "path": str(t.final)}
     if len(got) < t.chunks:
         return {"state": "receiving", "received": len(got), "chunks": t.chunks}
+    lock = t.folder / ".assembling.lock"
+    try:
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:  # another request assembles it now; the sender asks again
+        return {"state": "assembling", "received": len(got), "chunks": t.chunks}
+    os.close(fd)
+    try:
+        return _assemble(t, got)
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _assemble(t: Transfer, got: list[int]) -> dict[str, Any]:
     digest = hashlib.sha256()
     tmp = t.folder / ".assembling"
     with tmp.open("wb") as out:
@@ -197,14 +211,14 @@ def _maybe_complete(t: Transfer) -> dict[str, Any]:
     if digest.hexdigest() != t.manifest["sha256"]:
         tmp.unlink()
         for n in got:
-            t.part(n).unlink()
+            t.part(n).unlink(missing_ok=True)
         (t.folder / "state").write_text("corrupt\n", encoding="utf-8")
         return {"state": "corrupt", "received": 0, "chunks": t.chunks}
     os.replace(tmp, t.final)
-    for n in got:
-        t.part(n).unlink()
-    (t.folder / "state").write_text("complete\n", encoding="utf-8")
     (t.folder / "manifest.json").write_text(json.dumps(t.manifest, indent=1), encoding="utf-8")
+    (t.folder / "state").write_text("complete\n", encoding="utf-8")
+    for n in got:
+        t.part(n).unlink(missing_ok=True)
     return {"state": "complete", "received": t.chunks, "chunks": t.chunks, "path": str(t.final)}
 
 
@@ -242,7 +256,8 @@ def push(
     transfer_id: str,
     path: Path,
     chunk_size: int,
-    timeout_s: float = 60.0,
+    timeout_s: float = 600.0,
+    wait_s: float = 1800.0,
 ) -> dict[str, int]:
     """Send the chunks the receiver does not have yet (after its manifest message was accepted)."""
     import httpx
@@ -267,9 +282,17 @@ def push(
             r.raise_for_status()
             sent += 1
         final = r.json()["state"] if sent else answer.json()["state"]
-        if final != "complete":  # chunks arrived out of order: the status completes what is whole
+        deadline = time.monotonic() + wait_s
+        while final in ("receiving", "assembling") and time.monotonic() < deadline:
+            # Chunks that came out of order, or an assembly under way: the status completes what is whole.
             sig = env.b64(key.sign(status_statement(transfer_id)))
-            final = client.get(url, headers={**head, "X-Federation-Signature": sig}).json()["state"]
+            answer = client.get(url, headers={**head, "X-Federation-Signature": sig})
+            answer.raise_for_status()
+            final = answer.json()["state"]
+            if final == "assembling":
+                time.sleep(1.0)
+            elif final == "receiving":
+                break  # chunks are missing: a later run sends them
     return {"sent": sent, "skipped": skipped, "complete": int(final == "complete")}
 
 
