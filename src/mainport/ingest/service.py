@@ -69,6 +69,13 @@ def require(*, actor: Principal, kind: str) -> None:
         actor.require(permission)
 
 
+def open_quarantine_counts(*, session: Session, actor: Principal) -> dict[str, int] | None:
+    """Open quarantined records per kind that the actor may see; None without quarantine:read."""
+    if not actor.can("quarantine:read"):
+        return None
+    return quarantine.open_counts(session, policy.quarantine(session, actor))
+
+
 # --- the feeds other domains register (access logs, e-seal status, inspections, seizures, ...) -----------
 
 

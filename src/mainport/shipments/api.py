@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from mainport import flows
 from mainport.api.deps import CurrentUser, SessionDep
 from mainport.api.pagination import Page, PageDep
 from mainport.identity import policy
@@ -25,7 +26,7 @@ router = APIRouter(tags=["shipments"])
 
 @router.get("/overview", response_model=OverviewOut)
 def overview(session: SessionDep, principal: CurrentUser) -> OverviewOut:
-    data = service.overview(session=session, actor=principal)
+    data = flows.hub_overview(session=session, actor=principal)
     return OverviewOut(
         hubs=[HubCountsOut(**asdict(h)) for h in data["hubs"]],
         quarantined=data["quarantined"],

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from mainport import flows
 from mainport.api.deps import CurrentUser, SessionDep
 from mainport.cases import search as case_search
 from mainport.custody import service as custody
@@ -35,7 +36,7 @@ CONTAINER_CSV = ("number", "size_type", "shipper_owned", "first_seen", "last_see
 
 @router.get("/")
 def overview_page(request: Request, session: SessionDep, principal: CurrentUser) -> Response:
-    data = service.overview(session=session, actor=principal)
+    data = flows.hub_overview(session=session, actor=principal)
     data["work"] = today.work_items(session=session, actor=principal)
     return render(request, "shipments/overview.html", data, principal=principal)
 

@@ -19,7 +19,6 @@ from mainport.database import chunks
 from mainport.errors import NotFound
 from mainport.identity import policy
 from mainport.identity.principal import Principal
-from mainport.ingest import quarantine
 from mainport.shipments.models import Container, ContainerEvent, Declaration, Inspection, Seizure
 
 
@@ -44,7 +43,8 @@ class HubCounts:
 
 
 def overview(*, session: Session, actor: Principal) -> dict[str, Any]:
-    """Counts per hub; declarations only for partners that may see them."""
+    """Counts per hub; declarations only for partners that may see them (the overview page adds the open
+    quarantine: `flows.hub_overview`)."""
     actor.require("overview:read")
     hubs: dict[str, dict[str, int]] = {}
 
@@ -64,12 +64,8 @@ def overview(*, session: Session, actor: Principal) -> dict[str, Any]:
     )
     add(session.execute(event_q), "events")
     add(session.execute(cont_q), "containers")
-    quarantined = None
-    if actor.can("quarantine:read"):
-        quarantined = quarantine.open_counts(session, policy.quarantine(session, actor))
     return {
         "hubs": [HubCounts(hub=h, **v) for h, v in sorted(hubs.items())],
-        "quarantined": quarantined,
         "shows_declarations": actor.can("declarations:read"),
     }
 
