@@ -82,3 +82,12 @@ def test_hull_world_loads_only_on_source_lane_calls_and_finds_need_a_load() -> N
     assert "load" not in str(rec) and rec["portCalls"] and rec["vesselIMONumber"] == loaded[0].imo
     again = HullWorld(3, build_network(3), 1_767_225_600)
     assert [c.key for c in again.calls(5)] == [c.key for c in hw.calls(5)]
+
+
+def test_without_priors_only_the_records_speak() -> None:
+    h = History()
+    call = _call(1, wait=40.0, crew=("ECGYE",))
+    bare = score_call(call, h, priors=False)
+    assert bare.reasons == () and bare.p == pytest.approx(score_call(_call(2), h, priors=False).p)
+    h.add("9321483", ["ECGYE"], True)
+    assert {r.code for r in score_call(call, h, priors=False).reasons} == {"vessel_record", "port_record"}
