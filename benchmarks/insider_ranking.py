@@ -192,17 +192,21 @@ def main(argv: list[str] | None = None) -> int:
     table = pd.DataFrame(rows)
     print()
     ok = True
-    for variant, part in table.groupby("variant", sort=False):
+    for name, part in table.groupby("variant", sort=False):
         p20 = part["p_at_20"].mean()
         rec = part["recall_1pct"].mean()
         pooled = part["involved"].sum()
         caught = (part["recall_1pct"] * part["involved"]).sum()
-        careful = part["recall_1pct_careful"].dropna()
+        careful_rec = part["recall_1pct_careful"].dropna()
         print(
-            f"{variant:8s} over {len(part)} seeds: precision@20 mean {p20:.3f} "
+            f"{name!s:8s} over {len(part)} seeds: precision@20 mean {p20:.3f} "
             f"(min {part['p_at_20'].min():.2f})"
             f"; recall of seizure-involved insiders in top 1% mean {rec:.3f} (pooled {caught:.0f}/{pooled})"
-            + (f"; careful ones {careful.mean():.3f} over {len(careful)} seeds" if len(careful) else "")
+            + (
+                f"; careful ones {careful_rec.mean():.3f} over {len(careful_rec)} seeds"
+                if len(careful_rec)
+                else ""
+            )
             + f" | night-look-up baseline P@20 {part['base_p_at_20'].mean():.3f} "
             f"R@1% {part['base_recall_1pct'].mean():.3f}"
         )

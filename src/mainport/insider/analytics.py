@@ -19,6 +19,7 @@ Contract: `lookups` has columns user, org, facility, hub, container, kind, at (U
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -85,6 +86,11 @@ class Ranking:
     organisations: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
+def _mode(values: pd.Series) -> Any:
+    """The most frequent value (the first of equals)."""
+    return values.mode().iat[0]
+
+
 def surprise(k: np.ndarray, lam: np.ndarray) -> np.ndarray:
     """-log10 P(X >= k) for X ~ Poisson(lam); 0 where k == 0."""
     k = np.asarray(k, dtype=float)
@@ -139,11 +145,11 @@ def _rare(df: pd.DataFrame, column: str) -> pd.Series:
 def _rare_kind(df: pd.DataFrame) -> pd.Series:
     """Per user: look-ups of a kind (other than release codes, a signal of their own) that makes up under
     RARE_KIND_SHARE of the look-ups of the rest of the organisation."""
-    pair = df.groupby(["org", "kind"]).size()
-    org_total = df.groupby("org").size()
-    own = df.groupby(["user", "kind"]).size()
-    user_org = df.groupby("user")["org"].agg(lambda s: s.mode().iat[0])
-    own_total = df.groupby("user").size()
+    pair: Any = df.groupby(["org", "kind"]).size()
+    org_total: Any = df.groupby("org").size()
+    own: Any = df.groupby(["user", "kind"]).size()
+    user_org: Any = df.groupby("user")["org"].agg(_mode)
+    own_total: Any = df.groupby("user").size()
     rare = pd.Series(0, index=own_total.index, dtype=float)
     for (user, kind), k in own.items():
         if kind == "release_code":
@@ -181,13 +187,13 @@ def rank(
     g = df.groupby("user")
     people = pd.DataFrame(
         {
-            "org": g["org"].agg(lambda s: s.mode().iat[0]),
-            "hub": g["hub"].agg(lambda s: s.mode().iat[0]),
+            "org": g["org"].agg(_mode),
+            "hub": g["hub"].agg(_mode),
             "lookups": g.size(),
         }
     )
     n = people["lookups"].astype(float)
-    home = df.loc[df["facility"] != ""].groupby("user")["facility"].agg(lambda s: s.mode().iat[0])
+    home = df.loc[df["facility"] != ""].groupby("user")["facility"].agg(_mode)
     df["home"] = df["user"].map(home).fillna("")
     counts = {
         "off_shift": _off_shift(df),
@@ -209,7 +215,7 @@ def rank(
     _outcome_signals(df, outcomes, people)
     score = np.zeros(len(people))
     for name in SIGNALS:
-        s = np.minimum(surprise(people[f"k_{name}"], people[f"exp_{name}"]), CAP)
+        s = np.minimum(surprise(people[f"k_{name}"].to_numpy(), people[f"exp_{name}"].to_numpy()), CAP)
         if name == "burst":  # one busy hour is ordinary: only what a peer would hardly ever show counts
             s = np.where(people["k_burst"] >= 4, s, 0.0)
         people[f"s_{name}"] = s
@@ -218,9 +224,8 @@ def rank(
     people = people.sort_values(["score", "lookups"], ascending=[False, True])
     people["rank"] = np.arange(1, len(people) + 1)
     people = people.reset_index(names="user")
-    evidence = {
-        str(row.user): explain(row._asdict()) for row in people.head(max(50, len(people) // 10)).itertuples()
-    }
+    head: list[dict[str, Any]] = people.head(max(50, len(people) // 10)).to_dict("records")  # type: ignore[assignment]
+    evidence = {str(row["user"]): explain(row) for row in head}
     return Ranking(people, evidence, organisations(people))
 
 
@@ -231,7 +236,9 @@ def _outcome_signals(df: pd.DataFrame, outcomes: pd.DataFrame, people: pd.DataFr
     # Volume is floored at a share of the hub's typical volume: among many people who hardly look anything
     # up, one will have looked up a seized box by chance (the multiple-testing of small counts).
     typical = per_user.groupby(people["hub"]).transform("median")
-    per_user = np.maximum(per_user, VOLUME_FLOOR * typical)
+    per_user = pd.Series(
+        np.maximum(per_user.to_numpy(), VOLUME_FLOOR * typical.to_numpy()), index=per_user.index
+    )
     flagged = outcomes.drop_duplicates() if len(outcomes) else pd.DataFrame(columns=["container", "flag"])
     for flag in OUTCOME_FLAGS:
         hit = set(flagged.loc[flagged["flag"] == flag, "container"])

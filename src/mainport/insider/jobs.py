@@ -18,7 +18,7 @@ def _retention(ctx: JobContext) -> dict[str, Any]:
     return {"purged": purged, "kept_days": days}
 
 
-SCHEDULED = (
+SCHEDULED: tuple[ScheduledJob, ...] = (
     ScheduledJob(
         "insider-retention",
         "Delete staff look-ups older than the retention period (MAINPORT_RETENTION_LOOKUPS_DAYS)",

@@ -78,9 +78,9 @@ def outcomes_frame(session: Session, containers: list[str], since: datetime) -> 
                 Inspection.container_number.in_(chunk), Inspection.inspected_at >= since
             )
         ):
-            flags.append((number, "selected"))
+            flags.append((str(number), "selected"))
             if result == "found":
-                flags.append((number, "seized"))
+                flags.append((str(number), "seized"))
         flags.extend(
             (n, "seized")
             for n in session.scalars(
@@ -122,9 +122,10 @@ def run_ranking(*, session: Session, actor: Principal, now: datetime | None = No
     ranking = analytics.rank(frame, outcomes)
     session.execute(delete(InsiderScore))
     flagged = alerts = 0
-    for row in ranking.people.itertuples():
-        user = str(row.user)
-        score = float(row.score)
+    rows: list[dict[str, Any]] = ranking.people.to_dict("records")  # type: ignore[assignment]
+    for row in rows:
+        user = str(row["user"])
+        score = float(row["score"])
         evidence = [
             {
                 "signal": e.signal,
@@ -139,11 +140,11 @@ def run_ranking(*, session: Session, actor: Principal, now: datetime | None = No
         session.add(
             InsiderScore(
                 username=user,
-                org_code=str(row.org),
-                hub=str(row.hub),
-                lookups=int(row.lookups),
+                org_code=str(row["org"]),
+                hub=str(row["hub"]),
+                lookups=int(row["lookups"]),
                 score=score,
-                rank=int(row.rank),
+                rank=int(row["rank"]),
                 flagged=is_flagged,
                 evidence=evidence,
                 window_from=since,
@@ -157,10 +158,10 @@ def run_ranking(*, session: Session, actor: Principal, now: datetime | None = No
                 actor=actor,
                 source="insider",
                 kind="insider.risk",
-                hub=str(row.hub),
+                hub=str(row["hub"]),
                 severity=3 if score < 2 * THRESHOLD else 4,
-                title=f"insider risk: staff member {_shown(session, user)} ({row.org}) scores {score:.1f}",
-                detail={"user": user, "score": score, "rank": int(row.rank), "evidence": evidence[:4]},
+                title=f"insider risk: staff member {_shown(session, user)} ({row['org']}) scores {score:.1f}",
+                detail={"user": user, "score": score, "rank": int(row["rank"]), "evidence": evidence[:4]},
                 dedup_key=user,
             )
             alerts += 1

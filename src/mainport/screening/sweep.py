@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -107,16 +108,20 @@ def _banned_seen(session: Session, actor: Principal, now: datetime) -> int:
     return raised
 
 
+def _deleted(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def purge(*, session: Session, actor: Principal, now: datetime) -> dict[str, int]:
     """Retention: certificates and bans that ended more than RETENTION ago, old reveal requests."""
     require(actor, "screening:write")
     cutoff = now - RETENTION
-    certs = session.execute(delete(Certificate).where(Certificate.valid_until < cutoff)).rowcount
-    bans = session.execute(
-        delete(PortBan).where(PortBan.ends_at.is_not(None), PortBan.ends_at < cutoff)
-    ).rowcount
-    reveals = session.execute(delete(RevealRequest).where(RevealRequest.requested_at < cutoff)).rowcount
-    result = {"certificates": int(certs or 0), "bans": int(bans or 0), "reveals": int(reveals or 0)}
+    certs = _deleted(session.execute(delete(Certificate).where(Certificate.valid_until < cutoff)))
+    bans = _deleted(
+        session.execute(delete(PortBan).where(PortBan.ends_at.is_not(None), PortBan.ends_at < cutoff))
+    )
+    reveals = _deleted(session.execute(delete(RevealRequest).where(RevealRequest.requested_at < cutoff)))
+    result = {"certificates": certs, "bans": bans, "reveals": reveals}
     audit.record(
         session=session,
         actor=actor,
