@@ -225,7 +225,6 @@ def principal_factory(session: Session) -> PrincipalFactory:
             carrier_code=carrier_code,
         )
         from mainport.identity.models import User
-        from mainport.identity.passwords import hash_password
 
         user = User(
             username=username or f"{role.value}{n}_{kind.value}",
@@ -235,7 +234,6 @@ def principal_factory(session: Session) -> PrincipalFactory:
         )
         session.add(user)
         session.flush()
-        assert hash_password  # imported for clarity of what the cached hash is
         return identity.principal_for(user)
 
     return make
