@@ -64,6 +64,25 @@ def test_csv_people_and_jsonl_certificates(runner: CliRunner, tmp_path: Path, se
     reasons = " ".join(session.scalars(select(QuarantinedRecord.reason)))
     assert "no person registered" in reasons and "kind" in reasons and "reference" in reasons
     assert session.scalar(select(Certificate.kind)) == "port_vog"
+    bans = tmp_path / "bans.jsonl"
+    bans.write_bytes(
+        orjson.dumps(
+            {"reference": "ECT-1", "reason": "mayor's order 2026/3", "starts_at": "2026-01-01T00:00:00Z"}
+        )
+        + b"\n"
+        + orjson.dumps(
+            {
+                "reference": "ECT-1",
+                "reason": "x",
+                "starts_at": "2026-02-01T00:00:00Z",
+                "ends_at": "2026-01-01T00:00:00Z",
+            }
+        )
+        + b"\n"
+    )
+    r = runner.invoke(cli.app, ["import", "bans", str(bans)])
+    assert r.exit_code == 0 and "received 2 = stored 1 + duplicates 0 + quarantined 1" in r.output, r.output
+    assert session.scalar(select(Person.status).where(Person.account == "ectde.001")) == "port_ban"
     names = {p.alias: p for p in session.scalars(select(Person))}
     assert len(names) == 2 and all("de Vries" not in a for a in names)
 

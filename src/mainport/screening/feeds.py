@@ -124,53 +124,31 @@ def _store_people(
     return _each(rows, one)
 
 
-def _store_certificates(
-    *, session: Session, actor: Principal, rows: Sequence[dict[str, Any]], source: str, run_id: int | None
-) -> Stored:
-    def one(row: dict[str, Any]) -> bool:
-        alias = _alias(session, row["reference"])
-        if alias is None:
-            raise NotFound("reference: no person registered with this reference; send the staff list first")
-        with session.begin_nested():
-            _c, new = service.record_certificate(
-                session=session,
-                actor=actor,
-                alias=alias,
-                kind=row["kind"],
-                issuer=row["issuer"],
-                number=row["number"],
-                issued_at=row["issued_at"],
-                valid_until=row["valid_until"],
-                key=row["key"],
-                source=source,
-            )
-        return new
+def _person_store(call: Any) -> Any:
+    """A feed store for records that name a person by reference: `call(session, actor, alias, row, source)`
+    returns (object, new); a reference nobody registered is refused with that reason."""
 
-    return _each(rows, one)
+    def store(
+        *, session: Session, actor: Principal, rows: Sequence[dict[str, Any]], source: str, run_id: int | None
+    ) -> Stored:
+        def one(row: dict[str, Any]) -> bool:
+            alias = _alias(session, row["reference"])
+            if alias is None:
+                raise NotFound(
+                    "reference: no person registered with this reference; send the staff list first"
+                )
+            fields = {k: v for k, v in row.items() if k != "reference"}
+            with session.begin_nested():
+                _obj, new = call(session=session, actor=actor, alias=alias, source=source, **fields)
+            return bool(new)
+
+        return _each(rows, one)
+
+    return store
 
 
-def _store_bans(
-    *, session: Session, actor: Principal, rows: Sequence[dict[str, Any]], source: str, run_id: int | None
-) -> Stored:
-    def one(row: dict[str, Any]) -> bool:
-        alias = _alias(session, row["reference"])
-        if alias is None:
-            raise NotFound("reference: no person registered with this reference; send the staff list first")
-        with session.begin_nested():
-            _b, new = service.issue_ban(
-                session=session,
-                actor=actor,
-                alias=alias,
-                reason=row["reason"],
-                scope=row["scope"],
-                starts_at=row["starts_at"],
-                ends_at=row["ends_at"],
-                key=row["key"],
-                source=source,
-            )
-        return new
-
-    return _each(rows, one)
+_store_certificates = _person_store(service.record_certificate)
+_store_bans = _person_store(service.issue_ban)
 
 
 PEOPLE = register(
