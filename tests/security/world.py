@@ -207,7 +207,12 @@ def _event(w: World, session: Session, label: str, code: str, at: datetime, plac
 
 
 def build(session: Session) -> World:
+    from mainport.sharing.service import seed_defaults
+
     w = World()
+    # The default agreements stored, as bootstrap does: every decision below comes from the policy decision
+    # point reading them (mainport.sharing.pdp), not from its built-in copy.
+    seed_defaults(session=session)
     for (kind, no), spec in ORGS.items():
         org = identity.get_or_create_organisation(
             session=session,
