@@ -59,7 +59,8 @@ def main() -> None:
         loaded_s = time.perf_counter() - t0
         result: dict[str, object] = {"days": args.days, "scale": args.scale, "load_s": round(loaded_s, 1)}
         with factory.begin() as s:
-            last = s.scalar(select(func.max(Declaration.filed_at)))
+            # The sea hubs' last filing day (air and road boxes have no container to guard).
+            last = s.scalar(select(func.max(Declaration.filed_at)).where(Declaration.mode == "sea"))
             assert last is not None, "the world filed no declaration"
             days = [(last - timedelta(days=d)).date() for d in range(args.select_days)]
             selections = items = 0
@@ -77,6 +78,12 @@ def main() -> None:
                 )
             ).all()
             result["alerts"] = [list(map(str, a)) for a in alerts]
+            sample = s.execute(
+                select(Alert.declaration_id, Declaration.mode, Declaration.container_number, Alert.hub)
+                .join(Declaration, Declaration.id == Alert.declaration_id, isouter=True)
+                .limit(5)
+            ).all()
+            result["sample"] = [list(map(str, r)) for r in sample]
         t1 = time.perf_counter()
         with factory.begin() as s:
             run = flows.plan_physical_checks(session=s, actor=actor)

@@ -9,6 +9,7 @@ and origin-scan notices are kept for the pages that list them."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -202,13 +203,18 @@ def ingest_transferred(
     if marker.exists():
         return {**outcome, "ingested": True}
     manifest = json.loads((path.parent / "manifest.json").read_text(encoding="utf-8"))
+    # Imaging gets a link of its own: it moves a file it cannot read into its quarantine, and what a partner
+    # sent stays here as received.
+    handed = path.with_name(f"ingest-{path.name}")
+    if not handed.exists():
+        os.link(path, handed)
     sidecar = (manifest.get("meta") or {}).get("sidecar")
     if isinstance(sidecar, dict):
-        path.with_suffix(".json").write_text(json.dumps(sidecar), encoding="utf-8")
+        handed.with_suffix(".json").write_text(json.dumps(sidecar), encoding="utf-8")
     result = imaging.ingest_scan_file(
         session=session,
         actor=system_principal(),
-        path=path,
+        path=handed,
         phase="origin",
         source=f"federation:{sender}:{transfer_id}",
         settings=settings,
