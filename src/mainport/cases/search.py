@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from mainport.audit import service as audit
 from mainport.cases.models import Alert, Case
 from mainport.cases.workflow import OPEN_CASE_STATES
-from mainport.database.sorting import Sort, like_term, order_by
+from mainport.database.sorting import Sort, like_term, paged
 from mainport.identity.principal import Principal
 
 CASE_SORTS: dict[str, Any] = {
@@ -72,10 +72,7 @@ def search_cases(
     *, session: Session, actor: Principal, f: CaseFilter, sort: Sort, limit: int = 50, offset: int = 0
 ) -> tuple[list[Case], int]:
     actor.require("intel:read")
-    query = _cases_query(f)
-    total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
-    ordered = query.order_by(*order_by(sort, CASE_SORTS, Case.id))
-    rows = list(session.scalars(ordered.limit(limit).offset(offset)))
+    rows, total = paged(session, _cases_query(f), sort, CASE_SORTS, Case.id, limit, offset)
     audit.record(
         session=session,
         actor=actor,
@@ -119,10 +116,7 @@ def search_alerts(
     *, session: Session, actor: Principal, f: AlertFilter, sort: Sort, limit: int = 50, offset: int = 0
 ) -> tuple[list[Alert], int]:
     actor.require("intel:read")
-    query = _alerts_query(f)
-    total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
-    ordered = query.order_by(*order_by(sort, ALERT_SORTS, Alert.id))
-    rows = list(session.scalars(ordered.limit(limit).offset(offset)))
+    rows, total = paged(session, _alerts_query(f), sort, ALERT_SORTS, Alert.id, limit, offset)
     audit.record(
         session=session,
         actor=actor,

@@ -4,7 +4,6 @@ services' (custody.service, custody.release); a refused or wrong entry comes bac
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -16,20 +15,10 @@ from mainport.custody.steps import GOVERNMENT_STEPS, STEPS
 from mainport.errors import MainportError, ValidationFailed
 from mainport.identity.models import OrgKind
 from mainport.identity.principal import Principal
+from mainport.web.fields import moment
 from mainport.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-
-
-def _moment(value: str, what: str) -> datetime | None:
-    text = value.strip()
-    if not text:
-        return None
-    try:
-        t = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValidationFailed(f"{what}: {text!r} is not a date and time (YYYY-MM-DDTHH:MM)") from None
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 def _next_steps(principal: Principal, state: str) -> list[str]:
@@ -107,7 +96,7 @@ def record_step(
             actor=principal,
             plan_id=plan_id,
             step=step,
-            at=_moment(at, "time"),
+            at=moment(at, "time"),
             location=location.strip() or None,
             seals=[s.strip() for s in seals.split(",") if s.strip()] or None,
             detail={"note": note} if note.strip() else None,
@@ -179,7 +168,7 @@ def issue(
             container_number=box,
             facility_code=facility_code.strip().upper(),
             release_party=release_party.strip(),
-            expires_at=_moment(expires_at, "expires"),
+            expires_at=moment(expires_at, "expires"),
         )
     except MainportError as exc:
         if exc.status_code == 403:

@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import func, select
+
 from mainport.errors import ValidationFailed
 
 
@@ -46,3 +48,12 @@ def like_term(q: str | None) -> str | None:
     """The trimmed search text, or None when there is nothing to look for."""
     text = (q or "").strip()
     return text or None
+
+
+def paged(
+    session: Any, query: Any, sort: Sort, columns: Mapping[str, Any], tiebreak: Any, limit: int, offset: int
+) -> tuple[list[Any], int]:
+    """One page of an ORM query's rows in the chosen order, and how many rows match in all."""
+    total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    ordered = query.order_by(*order_by(sort, columns, tiebreak)).limit(limit).offset(offset)
+    return list(session.scalars(ordered)), total

@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from mainport.audit import service as audit
-from mainport.database.sorting import Sort, like_term, order_by
+from mainport.database.sorting import Sort, like_term, paged
 from mainport.identity import policy
 from mainport.identity.principal import Principal
 from mainport.ingest.models import QuarantinedRecord
@@ -51,9 +51,7 @@ def search_quarantine(
                 QuarantinedRecord.locator == term,
             )
         )
-    total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
-    ordered = query.order_by(*order_by(sort, QUARANTINE_SORTS, QuarantinedRecord.id))
-    items = list(session.scalars(ordered.limit(limit).offset(offset)))
+    items, total = paged(session, query, sort, QUARANTINE_SORTS, QuarantinedRecord.id, limit, offset)
     audit.record(
         session=session,
         actor=actor,

@@ -12,7 +12,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from mainport.audit import service as audit
-from mainport.database.sorting import Sort, like_term, order_by
+from mainport.database.sorting import Sort, like_term, order_by, paged
 from mainport.identity import policy
 from mainport.identity.principal import Principal
 from mainport.shipments.models import Container, ContainerEvent, Declaration, Party, Scan, Vessel
@@ -90,11 +90,10 @@ def search_declarations(
     offset: int = 0,
 ) -> tuple[list[Declaration], int]:
     actor.require("declarations:read")
-    query = declarations_query(f)
-    total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
-    ordered = query.order_by(*order_by(sort, DECLARATION_SORTS, Declaration.id))
-    ordered = ordered.options(selectinload(Declaration.consignee), selectinload(Declaration.consignor))
-    rows = list(session.scalars(ordered.limit(limit).offset(offset)))
+    query = declarations_query(f).options(
+        selectinload(Declaration.consignee), selectinload(Declaration.consignor)
+    )
+    rows, total = paged(session, query, sort, DECLARATION_SORTS, Declaration.id, limit, offset)
     audit.record(
         session=session,
         actor=actor,
