@@ -14,16 +14,19 @@ from mainport.imaging.meta import ScanImage
 from mainport.imaging.prepare import bad_rows, channel_offset, is_transposed, prepare, repair_rows
 from mainport.imaging.sim2 import Sim2Pair, simulate_pair
 
-FAST = {"pitch_scale": 3.0, "size_ft": 20}
-
 
 @pytest.fixture(scope="module")
 def truck_pair() -> Sim2Pair:
     """Origin through a drive-through portal (a truck in the image), arrival at a gantry (none); the
     gantry vendor writes one detector line per row (transposed raster)."""
     return simulate_pair(
-        21, origin_scanner="PEPAI-P1", arrival_scanner="ECPSJ-G3", commodity="furniture", **FAST
-    )  # type: ignore[arg-type]
+        21,
+        origin_scanner="PEPAI-P1",
+        arrival_scanner="ECPSJ-G3",
+        commodity="furniture",
+        pitch_scale=3.0,
+        size_ft=20,
+    )
 
 
 def test_dead_and_hot_rows_are_found_and_repaired() -> None:

@@ -258,6 +258,7 @@ def check_scan_declared(
         return None
     group = commodity_group(declaration.hs_code)
     commodity = cargo_class(group)
+    regions: list[list[int]]
     try:
         result = check_declared(load_scan(store, scan), commodity)
     except ImagingError as exc:

@@ -19,7 +19,7 @@ PRIOR_PAIRS = 5  # weight of the configured threshold, in confirmed-clean pairs
 KEEP_SCORES = 500  # newest clean scores kept per pairing (the threshold follows drift)
 
 
-def clean_quantile(scores: Sequence[float], target_fa: float) -> float:
+def clean_quantile(scores: Sequence[float] | np.ndarray, target_fa: float) -> float:
     """The score exceeded by ``target_fa`` of the clean pairs: the order statistic at rank
     ``(1 - target_fa) * (n + 1)`` (interpolated), whose expected exceedance on new clean pairs *is* the
     target; the common ``(n - 1)`` interpolation lets 6.7% through at 5% with 50 pairs. With too few pairs
@@ -31,7 +31,7 @@ def clean_quantile(scores: Sequence[float], target_fa: float) -> float:
 
 
 def threshold(
-    scores: Sequence[float], target_fa: float, prior: float, prior_pairs: int = PRIOR_PAIRS
+    scores: Sequence[float] | np.ndarray, target_fa: float, prior: float, prior_pairs: int = PRIOR_PAIRS
 ) -> float:
     """Alert threshold after ``len(scores)`` confirmed-clean pairs (see module docstring)."""
     if not 0 < target_fa < 1:
