@@ -224,3 +224,60 @@ def test_an_officer_without_intelligence_rights_is_refused(session: Session, pri
         flows.record_outcome(session=session, actor=terminal, declaration_id=s.decl.id, result="not_found")
     with pytest.raises(PermissionDenied):
         flows.inspections_recorded(session=session, actor=terminal, inspection_ids=[1])
+
+
+# -- the screening register and insider's look-ups meet in flows (neither domain reads the other's tables) --
+
+
+def _looked_up(session: Session, account: str, at: datetime) -> None:
+    from mainport.insider.models import StaffLookup
+
+    session.add(
+        StaffLookup(
+            key=f"k-{account}-{at.timestamp()}",
+            at=at,
+            username=account,
+            org_code="TERM-ECT",
+            hub="rotterdam",
+            facility_code="ECTDE",
+            container_number="MSKU0000006",
+            kind="position",
+            source="test",
+        )
+    )
+    session.flush()
+
+
+def test_a_person_timeline_shows_the_accounts_look_ups(session: Session, principal_factory: Any) -> None:
+    from tests.screening.helpers import actors, planner
+
+    who = actors(principal_factory)
+    p = planner(session, who["pso"])
+    assert p.account
+    _looked_up(session, p.account, datetime.now(UTC) - timedelta(hours=1))
+    timeline = flows.person_timeline(session=session, actor=who["pso"], alias=p.alias)
+    looks = [e for e in timeline.events if e["what"].startswith("looked up")]
+    assert len(looks) == 1 and looks[0]["container"] == "MSKU0000006" and looks[0]["where"] == "ECTDE"
+    assert [e["at"] for e in timeline.events] == sorted((e["at"] for e in timeline.events), reverse=True)
+
+
+def test_the_sweep_alerts_a_banned_person_still_looking_up_boxes(
+    session: Session, principal_factory: Any
+) -> None:
+    from mainport.cases.models import Alert
+    from mainport.identity.principal import system_principal
+    from mainport.screening import service as screening
+    from tests.screening.helpers import actors, planner
+
+    who = actors(principal_factory)
+    p = planner(session, who["pso"])
+    screening.issue_ban(session=session, actor=who["police"], alias=p.alias, reason="court order 2026/18")
+    assert p.account
+    _looked_up(session, p.account, datetime.now(UTC) + timedelta(minutes=1))
+    found = flows.screening_sweep(
+        session=session, actor=system_principal(), now=datetime.now(UTC) + timedelta(minutes=2)
+    )
+    assert found.banned_seen == 1
+    assert session.scalar(
+        select(func.count()).select_from(Alert).where(Alert.kind == "screening.banned_seen")
+    )

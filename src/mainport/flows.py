@@ -23,8 +23,12 @@ from mainport.custody.models import CustodyPlan
 from mainport.errors import ValidationFailed
 from mainport.identity.principal import Principal
 from mainport.ingest import service as ingest
+from mainport.insider import people
 from mainport.origin import holds
 from mainport.origin.models import HoldRequest
+from mainport.screening import sweep, views
+from mainport.screening.sweep import SweepResult
+from mainport.screening.views import Timeline
 from mainport.shipments import outcomes
 from mainport.shipments import service as shipments
 from mainport.shipments.models import Declaration, Inspection, Seizure
@@ -97,6 +101,25 @@ def hub_overview(*, session: Session, actor: Principal) -> dict[str, Any]:
     data = shipments.overview(session=session, actor=actor)
     data["quarantined"] = ingest.open_quarantine_counts(session=session, actor=actor)
     return data
+
+
+def screening_sweep(*, session: Session, actor: Principal, now: datetime) -> SweepResult:
+    """The screening register's recurring consequences (lapsed certificates, expiry notices) and the banned
+    people whose accounts still look up container data (insider's look-ups)."""
+    found = sweep.sweep(session=session, actor=actor, now=now)
+    found.banned_seen = people.banned_seen(session=session, actor=actor, now=now)
+    return found
+
+
+def person_timeline(*, session: Session, actor: Principal, alias: str, limit: int = 200) -> Timeline:
+    """A person of the screening register, newest first: the register's certificates, bans, suspensions and
+    gate decisions, and the account's look-ups of container data (insider's)."""
+    timeline = views.timeline(session=session, actor=actor, alias=alias, limit=limit)
+    if timeline.person.account:
+        account = timeline.person.account
+        found = people.lookup_events(session=session, actor=actor, account=account, limit=limit)
+        timeline.events = sorted([*timeline.events, *found], key=lambda e: e["at"], reverse=True)[:limit]
+    return timeline
 
 
 def open_case_from_alerts(

@@ -9,13 +9,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mainport import flows
 from mainport.audit.models import AuditEntry
 from mainport.cases.models import Alert
 from mainport.custody import release, suspensions
 from mainport.database import utcnow
 from mainport.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from mainport.identity.principal import system_principal
-from mainport.screening import service, sweep, views
+from mainport.screening import service, views
 from mainport.screening.models import PersonIdentity
 from tests.custody.test_custody_release import BOX, _check, _token
 from tests.custody.test_custody_release import parties as parties
@@ -72,7 +73,7 @@ def test_expiry_is_dated_so_the_gate_refuses_from_the_moment_it_ends(session: Se
     assert p.status == "ok"
     assert suspensions.active_reason(session, "DRV-42") is None
     assert suspensions.active_reason(session, "DRV-42", utcnow() + timedelta(days=11)) == "screening_lapsed"
-    found = sweep.sweep(session=session, actor=system_principal(), now=utcnow())
+    found = flows.screening_sweep(session=session, actor=system_principal(), now=utcnow())
     assert found.expiring == 1 and "screening.expiring" in _kinds(session)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from mainport import flows
 from mainport.api.deps import CurrentUser, SessionDep
 from mainport.api.pagination import Page, PageDep
 from mainport.insider import ranking
@@ -71,7 +72,7 @@ def get_people(
 
 @router.get("/screening/people/{alias}", response_model=TimelineOut)
 def get_person(alias: str, session: SessionDep, principal: CurrentUser) -> TimelineOut:
-    t = views.timeline(session=session, actor=principal, alias=alias)
+    t = flows.person_timeline(session=session, actor=principal, alias=alias)
     return TimelineOut(
         person=PersonOut.model_validate(t.person),
         status=t.status,

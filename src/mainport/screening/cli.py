@@ -141,15 +141,15 @@ def people(
 @app.command("sweep")
 def run_sweep(as_user: AsUser = None) -> None:
     """Re-judge everyone now: expiry alerts, lapsed screenings, banned people seen (the hourly job)."""
+    from mainport import flows
     from mainport.database import utcnow
     from mainport.ingest.cli import resolve_actor
-    from mainport.screening import sweep
 
     factory = session_factory()
     actor = resolve_actor(factory, as_user)
     try:
         with session_scope(factory) as session:
-            found = sweep.sweep(session=session, actor=actor, now=utcnow())
+            found = flows.screening_sweep(session=session, actor=actor, now=utcnow())
     except MainportError as exc:
         _fail(exc.message)
         return

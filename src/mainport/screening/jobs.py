@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from mainport import flows
 from mainport.recurring import JobContext, ScheduledJob
 from mainport.screening import sweep
 
 
 def _sweep(ctx: JobContext) -> dict[str, Any]:
-    return asdict(sweep.sweep(session=ctx.session, actor=ctx.actor, now=ctx.now))
+    return asdict(flows.screening_sweep(session=ctx.session, actor=ctx.actor, now=ctx.now))
 
 
 def _retention(ctx: JobContext) -> dict[str, Any]:

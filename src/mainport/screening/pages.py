@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from mainport import flows
 from mainport.api.deps import CurrentUser, SessionDep
 from mainport.insider import ranking
 from mainport.screening import views
@@ -30,7 +31,7 @@ def register_page(
 
 @router.get("/screening/people/{alias}")
 def person_page(alias: str, request: Request, session: SessionDep, principal: CurrentUser) -> Response:
-    t = views.timeline(session=session, actor=principal, alias=alias)
+    t = flows.person_timeline(session=session, actor=principal, alias=alias)
     return render(request, "screening/person.html", {"t": t}, principal=principal)
 
 

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from mainport.audit import service as audit
 from mainport.cases import service as cases
 from mainport.identity.principal import Principal
-from mainport.insider.models import StaffLookup
 from mainport.screening.models import Certificate, Person, PortBan, RevealRequest
 from mainport.screening.service import EXPIRY_NOTICE, judge, require
 
@@ -26,7 +25,7 @@ class SweepResult:
     judged: int = 0
     lapsed: int = 0
     expiring: int = 0
-    banned_seen: int = 0
+    banned_seen: int = 0  # counted by insider.bans (flows.screening_sweep): its look-ups, not the register's
 
 
 def sweep(*, session: Session, actor: Principal, now: datetime) -> SweepResult:
@@ -70,42 +69,7 @@ def sweep(*, session: Session, actor: Principal, now: datetime) -> SweepResult:
             dedup_key=f"cert:{cert.id}",
         )
         out.expiring += 1
-    out.banned_seen = _banned_seen(session, actor, now)
     return out
-
-
-def _banned_seen(session: Session, actor: Principal, now: datetime) -> int:
-    """A banned person whose account still looks up container data: an alert per ban (counted again)."""
-    raised = 0
-    bans = session.execute(
-        select(PortBan, Person)
-        .join(Person, Person.id == PortBan.person_id)
-        .where(PortBan.lifted_at.is_(None), PortBan.starts_at <= now, Person.account.is_not(None))
-    ).all()
-    for ban, person in bans:
-        if ban.ends_at is not None and ban.ends_at <= now:
-            continue
-        seen = session.scalar(
-            select(StaffLookup.at)
-            .where(StaffLookup.username == person.account, StaffLookup.at >= ban.starts_at)
-            .order_by(StaffLookup.at.desc())
-            .limit(1)
-        )
-        if seen is None:
-            continue
-        cases.raise_alert(
-            session=session,
-            actor=actor,
-            source="insider",
-            kind="screening.banned_seen",
-            hub=person.hub,
-            severity=4,
-            title=f"{person.alias} is under a port ban and looked up container data at {seen:%Y-%m-%d %H:%M}",
-            detail={"person": person.alias, "ban": ban.id, "seen_at": seen.isoformat()},
-            dedup_key=f"ban:{ban.id}",
-        )
-        raised += 1
-    return raised
 
 
 def _deleted(result: Any) -> int:

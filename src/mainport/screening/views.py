@@ -17,7 +17,6 @@ from mainport.database import utcnow
 from mainport.errors import ValidationFailed
 from mainport.identity import policy
 from mainport.identity.principal import Principal
-from mainport.insider.models import StaffLookup
 from mainport.screening.models import Certificate, Person, PortBan
 from mainport.screening.service import get_person, require, verdict
 
@@ -82,23 +81,7 @@ def timeline(*, session: Session, actor: Principal, alias: str, limit: int = 200
             select(AccessSuspension).where(AccessSuspension.ref.in_(refs)).order_by(AccessSuspension.id)
         )
     )
-    events: list[dict[str, Any]] = []
-    if person.account:
-        for lk in session.scalars(
-            select(StaffLookup)
-            .where(StaffLookup.username == person.account)
-            .order_by(StaffLookup.at.desc())
-            .limit(limit)
-        ):
-            events.append(
-                {
-                    "at": lk.at,
-                    "what": f"looked up {lk.kind}",
-                    "container": lk.container_number or lk.object or "",
-                    "where": lk.facility_code or lk.hub,
-                    "device": lk.device or "",
-                }
-            )
+    events: list[dict[str, Any]] = []  # the account's look-ups are insider's: `flows.person_timeline`
     if person.gate_id:
         for d in session.scalars(
             select(GateDecision)
