@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from mainport.audit.models import AuditEntry, AuditHead
 from mainport.database import utcnow
-from mainport.identity import policy
 
 if TYPE_CHECKING:
     from mainport.identity.principal import Principal
@@ -72,7 +71,7 @@ def record(
     seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS)
     at = utcnow()
     clean = json.loads(json.dumps(detail or {}, default=str))
-    note = policy.audit_note(actor, action, entity_type, clean)
+    note = actor.audit_note(action, entity_type, clean)
     if note is not None:  # the sharing decision (category, agreement, owner) the entry relied on
         clean["sharing"] = note
     digest = entry_hash(prev, seq, at, actor.username, actor.org_code, action, entity_type, entity_id, clean)

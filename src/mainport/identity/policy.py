@@ -70,18 +70,6 @@ def grants_of(actor: Principal) -> Any:
     return pdp.default_grants(actor.org_code, actor.org_kind.value)
 
 
-def audit_note(
-    actor: Principal, action: str, entity_type: str, detail: dict[str, Any]
-) -> dict[str, Any] | None:
-    """The decision an audited read or change relied on (category, agreement, owner, conditions, records),
-    for the audit entry; None for the platform itself and for what is no shared data."""
-    if actor.grants is None:
-        return None
-    from mainport.sharing import pdp
-
-    return pdp.audit_note(actor.grants, action, entity_type, detail)
-
-
 def require_category(actor: Principal, category: str, action: str) -> None:
     """For a service whose permission covers more than one category (intelligence: selections and cases): the
     actor's organisation needs an agreement for this category too (single records, not figures only)."""

@@ -119,6 +119,12 @@ class Principal:
             return bool(verdict)
         return kinds is None or self.org_kind in kinds
 
+    def audit_note(self, action: str, entity_type: str, detail: dict[str, Any]) -> dict[str, Any] | None:
+        """The sharing decision (category, agreement, owner, conditions, records) an audited read or change of
+        this principal relied on, for the audit entry; None for the platform and for what is no shared data.
+        Asked of the principal, so the audit log needs no knowledge of sharing."""
+        return None if self.grants is None else self.grants.audit_note(action, entity_type, detail)
+
     def require(self, permission: str) -> None:
         if not self.can(permission):
             raise PermissionDenied(

@@ -134,6 +134,10 @@ class Grants:
             return frozenset()
         return frozenset().union(*(g.scopes for g in found))
 
+    def audit_note(self, action: str, entity_type: str, detail: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The organisation side of `Principal.audit_note`."""
+        return audit_note(self, action, entity_type, detail)
+
     def pseudonymised(self, category: str) -> bool:
         """Personal fields are pseudonymised when the best grant for reading the category says so."""
         g = self.best(category, "read", single=True)
