@@ -100,22 +100,11 @@ def render_cmd(
 
 def _platform(as_user: str | None) -> tuple[sessionmaker[Session], Principal]:
     """The session factory of the configured database and who acts (the system, or a named user)."""
-    from sqlalchemy import select
-
     from mainport.database.runtime import get_session_factory
-    from mainport.identity.principal import system_principal
+    from mainport.identity.acting import acting_principal
 
     factory = get_session_factory()
-    if as_user is None:
-        return factory, system_principal()
-    from mainport.identity import service as identity
-    from mainport.identity.models import User
-
-    with factory() as session:
-        user = session.scalar(select(User).where(User.username == as_user))
-        if user is None:
-            raise typer.BadParameter(f"no user {as_user!r}")
-        return factory, identity.principal_for(user)
+    return factory, acting_principal(factory, as_user)
 
 
 @app.command("ingest")

@@ -13,10 +13,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mainport.identity.principal import Principal, system_principal
+from mainport.identity.acting import acting_principal
 from mainport.ingest import registry
 from mainport.ingest.jobs import IngestFailed, Kind, ingest_file
 from mainport.ingest.records import Reconciliation
@@ -35,24 +34,11 @@ def session_factory() -> sessionmaker[Session]:
     return get_session_factory()
 
 
-def resolve_actor(factory: sessionmaker[Session], username: str | None) -> Principal:
-    if username is None:
-        return system_principal()
-    from mainport.identity import service as identity
-    from mainport.identity.models import User
-
-    with factory() as session:
-        user = session.scalar(select(User).where(User.username == username))
-        if user is None:
-            raise typer.BadParameter(f"no user {username!r}")
-        return identity.principal_for(user)
-
-
 def _run(
     kind: Kind, path: Path, as_json: bool, batch_size: int, as_user: str | None, workers: int | None = None
 ) -> None:
     factory = session_factory()
-    actor = resolve_actor(factory, as_user)
+    actor = acting_principal(factory, as_user)
     try:
         if as_json:
             recon = ingest_file(

@@ -11,8 +11,9 @@ from rich.console import Console
 from rich.table import Table
 
 from mainport.database import session_scope
+from mainport.identity.acting import acting_principal
 from mainport.ingest import service
-from mainport.ingest.cli import resolve_actor, session_factory
+from mainport.ingest.cli import session_factory
 
 app = typer.Typer(help="Quarantined ingest records: list, show, retry (optionally corrected), discard.")
 UserOpt = Annotated[str | None, typer.Option("--as-user", help="Act as this user instead of the system.")]
@@ -27,7 +28,7 @@ def list_(
     as_user: UserOpt = None,
 ) -> None:
     factory = session_factory()
-    actor = resolve_actor(factory, as_user)
+    actor = acting_principal(factory, as_user)
     with session_scope(factory) as session:
         items, total = service.list_quarantine(
             session=session, actor=actor, kind=kind, status=status, limit=limit, offset=offset
@@ -41,7 +42,7 @@ def list_(
 @app.command("show")
 def show(record_id: int, as_user: UserOpt = None) -> None:
     factory = session_factory()
-    actor = resolve_actor(factory, as_user)
+    actor = acting_principal(factory, as_user)
     with session_scope(factory) as session:
         q = service.get_quarantined(session=session, actor=actor, record_id=record_id)
         typer.echo(
@@ -72,7 +73,7 @@ def retry(
     if (record_id is None) == (not all_open):
         raise typer.BadParameter("give one ID or --all")
     factory = session_factory()
-    actor = resolve_actor(factory, as_user)
+    actor = acting_principal(factory, as_user)
     with session_scope(factory) as session:
         recon = service.retry_quarantined(
             session=session,
@@ -87,7 +88,7 @@ def retry(
 @app.command("discard")
 def discard(record_id: int, note: str = "", as_user: UserOpt = None) -> None:
     factory = session_factory()
-    actor = resolve_actor(factory, as_user)
+    actor = acting_principal(factory, as_user)
     with session_scope(factory) as session:
         service.discard_quarantined(session=session, actor=actor, record_id=record_id, note=note)
     typer.echo(f"discarded {record_id}")

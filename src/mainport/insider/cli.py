@@ -41,10 +41,10 @@ def lookups(
     ] = None,
 ) -> None:
     """Show staff look-ups, newest first (the read is audited)."""
-    from mainport.ingest.cli import resolve_actor
+    from mainport.identity.acting import acting_principal
 
     factory = session_factory()
-    actor = resolve_actor(factory, as_user)
+    actor = acting_principal(factory, as_user)
     try:
         with session_scope(factory) as session:
             items, total = service.list_lookups(

@@ -58,8 +58,8 @@ def import_file(
     as_user: AsUser = None,
 ) -> None:
     """Import a staff list, certificates or bans; every record stored or quarantined with its reason."""
+    from mainport.identity.acting import acting_principal
     from mainport.ingest import service as ingest
-    from mainport.ingest.cli import resolve_actor
     from mainport.ingest.readers import read_feed, records_from_objects
 
     if kind not in KINDS:
@@ -67,7 +67,7 @@ def import_file(
     if not path.is_file():
         _fail(f"{path}: no such file")
     factory = session_factory()
-    actor = resolve_actor(factory, as_user)
+    actor = acting_principal(factory, as_user)
     try:
         if path.suffix.lower() == ".csv":
             with path.open(newline="", encoding="utf-8-sig") as fh:
@@ -96,11 +96,11 @@ def ban(
     as_user: AsUser = None,
 ) -> None:
     """Issue a port ban: the person's gate access and release nominations stop at once."""
-    from mainport.ingest.cli import resolve_actor
+    from mainport.identity.acting import acting_principal
     from mainport.screening import service
 
     factory = session_factory()
-    actor = resolve_actor(factory, as_user)
+    actor = acting_principal(factory, as_user)
     ends_at = _moment("ends", ends) if ends else None
     try:
         with session_scope(factory) as session:
@@ -121,11 +121,11 @@ def people(
     as_user: AsUser = None,
 ) -> None:
     """The register (aliases only; the read is audited)."""
-    from mainport.ingest.cli import resolve_actor
+    from mainport.identity.acting import acting_principal
     from mainport.screening import views
 
     factory = session_factory()
-    actor = resolve_actor(factory, as_user)
+    actor = acting_principal(factory, as_user)
     table = Table("alias", "employer", "role", "status", "gate id")
     try:
         with session_scope(factory) as session:
@@ -143,10 +143,10 @@ def run_sweep(as_user: AsUser = None) -> None:
     """Re-judge everyone now: expiry alerts, lapsed screenings, banned people seen (the hourly job)."""
     from mainport import flows
     from mainport.database import utcnow
-    from mainport.ingest.cli import resolve_actor
+    from mainport.identity.acting import acting_principal
 
     factory = session_factory()
-    actor = resolve_actor(factory, as_user)
+    actor = acting_principal(factory, as_user)
     try:
         with session_scope(factory) as session:
             found = flows.screening_sweep(session=session, actor=actor, now=utcnow())
@@ -166,11 +166,11 @@ def rank(
     as_user: AsUser = None,
 ) -> None:
     """The insider ranking: highest scores first, with the signals that made them."""
-    from mainport.ingest.cli import resolve_actor
+    from mainport.identity.acting import acting_principal
     from mainport.insider import ranking
 
     factory = session_factory()
-    actor = resolve_actor(factory, as_user)
+    actor = acting_principal(factory, as_user)
     table = Table("rank", "person", "org", "score", "flagged", "why")
     try:
         with session_scope(factory) as session:

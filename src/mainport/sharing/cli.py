@@ -31,9 +31,9 @@ def _factory() -> sessionmaker[Session]:
 
 
 def _actor(factory: sessionmaker[Session], as_user: str | None) -> Principal:
-    from mainport.ingest.cli import resolve_actor
+    from mainport.identity.acting import acting_principal
 
-    return resolve_actor(factory, as_user)
+    return acting_principal(factory, as_user)
 
 
 def _moment(value: str | None, what: str) -> datetime | None:
