@@ -38,6 +38,9 @@ NEEDS: list[tuple[str, str | None, str | None]] = [
     (r"^/(api/v1/)?(alerts|cases)\b", "intel:read", "intel:write"),
     (r"^/(api/v1/)?targeting\b", "intel:read", "intel:write"),
     (r"^/(api/v1/)?scans\b", "imaging:read", "imaging:write"),
+    # The insider ranking is for police and security officers, a terminal's of its own staff only (issue 18;
+    # scoped by policy.people): the screening register's right, not customs intelligence.
+    (r"^/(api/v1/)?insider/ranking\b", "screening:read", "screening:write"),
     (r"^/api/v1/insider\b", "insider:read", "insider:write"),
     (r"^/api/v1/audit\b", "audit:read", "audit:read"),
     (r"^/(api/v1/)?operations\b", "operations:read", "operations:run"),

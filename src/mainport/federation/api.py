@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from mainport.api.deps import CurrentUser, SessionDep
-from mainport.errors import ValidationFailed
+from mainport.errors import NotAuthenticated, ValidationFailed
 from mainport.federation import inbound, keys, service, transfer
 from mainport.federation.keys import Instance
 from mainport.federation.schemas import (
@@ -37,12 +37,25 @@ Me = Annotated[Instance, Depends(me)]
 
 async def envelope_body(request: Request) -> Any:
     raw = await request.body()
+    if not raw.strip():  # nothing signed: who is asking is unknown, as for a request without a token
+        raise NotAuthenticated("a partner's signed envelope is required")
     if len(raw) > MAX_ENVELOPE:
         raise ValidationFailed(f"envelope larger than {MAX_ENVELOPE} bytes")
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
         raise ValidationFailed("envelope is not JSON") from None
+
+
+def partner_signature(request: Request) -> tuple[str, str, str]:
+    """Sender, key id and signature of a partner's request: without them nobody is asking (401)."""
+    h = request.headers
+    sender, kid, signature = (h.get(f"X-Federation-{k}") for k in ("From", "Kid", "Signature"))
+    if not (sender and kid and signature):
+        raise NotAuthenticated("a partner's signature is required (X-Federation-From, -Kid and -Signature)")
+    if len(sender) > 32 or len(kid) > 32 or len(signature) > 200:
+        raise ValidationFailed("X-Federation-From and -Kid are at most 32 characters, -Signature 200")
+    return sender, kid, signature
 
 
 @router.post("/federation/inbox")
@@ -163,11 +176,10 @@ def transfer_status(
     transfer_id: str,
     request: Request,
     session: SessionDep,
-    sender: Annotated[str, Header(alias="X-Federation-From", max_length=32)],
-    kid: Annotated[str, Header(alias="X-Federation-Kid", max_length=32)],
-    signature: Annotated[str, Header(alias="X-Federation-Signature", max_length=200)],
+    signed: Annotated[tuple[str, str, str], Depends(partner_signature)],
 ) -> dict[str, Any]:
     """Which chunks of an announced origin-scan transfer arrived (signed by the sender, no user)."""
+    sender, kid, signature = signed
     outcome = transfer.status(
         session=session,
         data_dir=request.app.state.settings.data_dir,
@@ -189,10 +201,9 @@ def transfer_chunk(
     request: Request,
     session: SessionDep,
     chunk: Annotated[bytes, Depends(chunk_body)],
-    sender: Annotated[str, Header(alias="X-Federation-From", max_length=32)],
-    kid: Annotated[str, Header(alias="X-Federation-Kid", max_length=32)],
-    signature: Annotated[str, Header(alias="X-Federation-Signature", max_length=200)],
+    signed: Annotated[tuple[str, str, str], Depends(partner_signature)],
 ) -> dict[str, Any]:
+    sender, kid, signature = signed
     outcome = transfer.receive_chunk(
         session=session,
         data_dir=request.app.state.settings.data_dir,
