@@ -116,24 +116,6 @@ DEBT: tuple[Exception_, ...] = (
     ),
     Exception_(
         "handlers",
-        "mainport/federation/pages.py",
-        "session.scalars",
-        HANDLER_DEBT,
-    ),
-    Exception_(
-        "handlers",
-        "mainport/federation/pages.py",
-        "select()",
-        HANDLER_DEBT,
-    ),
-    Exception_(
-        "handlers",
-        "mainport/identity/api.py",
-        "session.get",
-        HANDLER_DEBT,
-    ),
-    Exception_(
-        "handlers",
         "mainport/monitoring/pages.py",
         "mainport.custody.guarded",
         HANDLER_DEBT,

@@ -7,13 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
 from mainport.api.deps import CurrentUser, SessionDep
 from mainport.errors import NotFound, PermissionDenied, ValidationFailed
 from mainport.federation import service
 from mainport.federation.keys import Instance
-from mainport.federation.models import Agreement
 from mainport.web.templating import add_nav, add_template_dir, render
 
 router = APIRouter(include_in_schema=False)
@@ -25,12 +23,8 @@ def _page(
     request: Request, session: Any, principal: Any, *, error: str = "", saved: str = "", code: int = 200
 ) -> Response:
     partners = service.list_partners(session=session, actor=principal)
-    agreements = {
-        p.id: list(
-            session.scalars(select(Agreement).where(Agreement.partner_id == p.id).order_by(Agreement.id))
-        )
-        for p in partners
-    }
+    held = service.agreements_by_partner(session=session, actor=principal)
+    agreements = {p.id: held.get(p.id, []) for p in partners}
     msgs = service.messages(session=session, actor=principal)
     ctx = {
         "me": Instance.from_settings(request.app.state.settings).code,

@@ -89,6 +89,15 @@ def list_partners(*, session: Session, actor: Principal) -> list[Partner]:
     return list(session.scalars(select(Partner).order_by(Partner.code)))
 
 
+def agreements_by_partner(*, session: Session, actor: Principal) -> dict[int, list[Agreement]]:
+    """Each partner's agreements (per category and direction), oldest first."""
+    actor.require("federation:send")
+    out: dict[int, list[Agreement]] = {}
+    for a in session.scalars(select(Agreement).order_by(Agreement.partner_id, Agreement.id)):
+        out.setdefault(a.partner_id, []).append(a)
+    return out
+
+
 def add_partner_key(
     *, session: Session, actor: Principal, code: str, kid: str, public_key: str, added_by: str | None = None
 ) -> PartnerKey:

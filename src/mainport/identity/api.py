@@ -5,9 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from mainport.api.deps import CurrentUser, SessionDep
-from mainport.errors import NotFound
 from mainport.identity import service, sessions, totp
-from mainport.identity.models import ApiToken, Organisation
+from mainport.identity.models import ApiToken
 from mainport.identity.schemas import (
     LockIn,
     MeOut,
@@ -88,9 +87,7 @@ def list_users(session: SessionDep, principal: CurrentUser) -> list[UserOut]:
 @router.post("/users", response_model=UserOut, status_code=201)
 def create_user(body: UserIn, session: SessionDep, principal: CurrentUser) -> UserOut:
     principal.require("users:admin")
-    org = session.get(Organisation, principal.org_id)
-    if org is None:
-        raise NotFound("your organisation is not on file")
+    org = service.own_organisation(session=session, actor=principal)
     user = service.create_user(
         session=session,
         actor=principal,

@@ -110,6 +110,14 @@ def _manages(actor: Principal, org_id: int) -> bool:
     return actor.is_system or (actor.can("users:admin") and actor.org_id == org_id)
 
 
+def own_organisation(*, session: Session, actor: Principal) -> Organisation:
+    """The organisation the actor belongs to (the one an admin creates users in)."""
+    org = session.get(Organisation, actor.org_id)
+    if org is None:
+        raise NotFound("your organisation is not on file")
+    return org
+
+
 def create_user(
     *,
     session: Session,
