@@ -201,13 +201,6 @@ DEBT: tuple[Exception_, ...] = (
     ),
     Exception_("writes", "mainport/ingest/declaration_store.py", "Party", "debt: as Declaration"),
     Exception_(
-        "writes",
-        "mainport/targeting/outcomes.py",
-        "Inspection",
-        "debt: targeting's own outcome writer, to be removed: every path goes through flows.record_outcome",
-    ),
-    Exception_("writes", "mainport/targeting/outcomes.py", "Seizure", "debt: as Inspection"),
-    Exception_(
         "signatures",
         "mainport/custody/service.py",
         "check_facility()",

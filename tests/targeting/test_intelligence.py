@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
+from mainport import flows
 from mainport.audit.models import AuditEntry
 from mainport.errors import PermissionDenied, ValidationFailed
 from mainport.identity.models import OrgKind, Role
@@ -240,9 +241,7 @@ def test_tips_force_selection_and_watch_list_raises_the_score(session, principal
     hit = [by_decl[i] for i in watched_rows if i in by_decl]
     assert hit and all(any("watch list" in r and "front company" in r for r in i.reasons) for i in hit)
     # an inspection a tip forced does not teach the model (its outcome came from outside information)
-    service.record_outcome(
-        session=session, actor=analyst, declaration_id=tipped.id, result="found", kg_found=50
-    )
+    flows.record_outcome(session=session, actor=analyst, declaration_id=tipped.id, result="found", kg=50)
     ts = service.training_set(session, NOW + timedelta(days=1))
     assert tipped.id not in set(ts.features["declaration_id"])
     assert session.scalar(select(Inspection).where(Inspection.declaration_id == tipped.id)) is not None

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from mainport import flows
 from mainport.audit.models import AuditEntry
 from mainport.cases.models import Alert
 from mainport.errors import Conflict, PermissionDenied, ValidationFailed
@@ -63,24 +64,24 @@ def test_outcome_flows_back_and_model_trains_on_revealed_labels(session, princip
     )
     for n, item in enumerate(sel.items):
         found = n % 6 == 0
-        service.record_outcome(
+        flows.record_outcome(
             session=session,
             actor=analyst,
             declaration_id=item.declaration_id,
             result="found" if found else "not_found",
-            kg_found=25.0 if found else 0.0,
+            kg=25.0 if found else 0.0,
         )
     linked = session.scalars(select(SelectionItem).where(SelectionItem.inspection_id.is_not(None))).all()
     assert len(linked) == 60
     assert session.scalar(select(Seizure.kg).limit(1)) == 25.0
-    assert "targeting.outcome.record" in _actions(session)
+    assert {"inspection.outcome", "targeting.outcome.link"} <= set(_actions(session))
     with pytest.raises(ValidationFailed):
-        service.record_outcome(
+        flows.record_outcome(
             session=session,
             actor=analyst,
             declaration_id=sel.items[0].declaration_id,
             result="not_found",
-            kg_found=3.0,
+            kg=3.0,
         )
     now = datetime.now(UTC)
     ts = service.training_set(session, now)
@@ -139,7 +140,7 @@ def test_wrong_users_are_refused(session, principal_factory, kind, role) -> None
         with pytest.raises(PermissionDenied):
             service.get_selection(session=session, actor=other, hub="rotterdam", day=TODAY)
         with pytest.raises(PermissionDenied):
-            service.record_outcome(session=session, actor=other, declaration_id=1, result="found")
+            flows.record_outcome(session=session, actor=other, declaration_id=1, result="found", kg=1.0)
 
 
 PROFILE = """

@@ -3,7 +3,6 @@ flows back to training), hit rates per strategy."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -11,11 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mainport.audit.service import record
-from mainport.errors import NotFound, ValidationFailed
+from mainport.errors import NotFound
 from mainport.identity.principal import Principal
-from mainport.shipments.models import ContainerEvent, Declaration, Inspection, Seizure
+from mainport.shipments.models import ContainerEvent, Declaration, Inspection
 from mainport.targeting import learning
-from mainport.targeting.frames import RESULTS, known_hub
+from mainport.targeting.frames import known_hub
 from mainport.targeting.models import Selection, SelectionItem
 
 
@@ -58,75 +57,6 @@ def declaration_detail(*, session: Session, actor: Principal, declaration_id: in
         "events": list(events),
         "inspections": list(inspections),
     }
-
-
-def record_outcome(
-    *,
-    session: Session,
-    actor: Principal,
-    declaration_id: int,
-    result: str,
-    kg_found: float = 0.0,
-    kind: str | None = None,
-    notes: str = "",
-    inspected_at: datetime | None = None,
-) -> Inspection:
-    """Record an inspection's outcome; it flows back to training through the selection item it closes."""
-    actor.require("intel:write")
-    if result not in RESULTS:
-        raise ValidationFailed(f"result must be one of {RESULTS}")
-    if kg_found < 0 or (result == "not_found" and kg_found > 0):
-        raise ValidationFailed("kg found must be 0 for not_found and not negative")
-    decl = session.get(Declaration, declaration_id)
-    if decl is None:
-        raise NotFound(f"declaration {declaration_id} not found")
-    item = session.scalar(
-        select(SelectionItem)
-        .where(SelectionItem.declaration_id == declaration_id, SelectionItem.inspection_id.is_(None))
-        .order_by(SelectionItem.id.desc())
-        .limit(1)
-    )
-    when = inspected_at or datetime.now(UTC)
-    insp = Inspection(
-        container_number=decl.container_number,
-        declaration_id=declaration_id,
-        hub=decl.hub,
-        kind=kind or (item.kind if item else "scan"),
-        inspected_at=when,
-        result=result,
-        kg_found=kg_found,
-        recorded_by=actor.username,
-        notes=notes,
-    )
-    session.add(insp)
-    session.flush()
-    if result == "found" and kg_found > 0:
-        session.add(
-            Seizure(
-                inspection_id=insp.id,
-                hub=decl.hub or "unknown",
-                seized_at=when,
-                kg=kg_found,
-                container_number=decl.container_number,
-            )
-        )
-    if item is not None:
-        item.inspection_id = insp.id
-    session.flush()
-    record(
-        session=session,
-        actor=actor,
-        action="targeting.outcome.record",
-        entity_type="inspection",
-        entity_id=str(insp.id),
-        detail={
-            "declaration_id": declaration_id,
-            "result": result,
-            "kg": kg_found,
-            "selection_item_id": item.id if item else None,
-        },
-    )
-    return insp
 
 
 def hit_rates(*, session: Session, actor: Principal, hub: str | None = None) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from mainport.targeting.frames import (
 )
 from mainport.targeting.model import RiskModel
 from mainport.targeting.models import RiskScore, Selection, SelectionItem
-from mainport.targeting.outcomes import declaration_detail, hit_rates, record_outcome
+from mainport.targeting.outcomes import declaration_detail, hit_rates
 from mainport.targeting.rules import Rule, apply_rules
 from mainport.targeting.selection import DEFAULT_STRATEGY, MAX_SEED, STRATEGIES, Capacity, combine
 from mainport.targeting.selection import select as select_items
@@ -66,7 +66,6 @@ __all__ = [
     "list_rules",
     "profile_stats",
     "raise_targeting_alert",
-    "record_outcome",
     "run_selection",
     "score_day",
     "score_frame",
