@@ -320,10 +320,9 @@ DEBT: tuple[Exception_, ...] = (
         "score_frame()",
         "debt: make session and the principal keyword-only, or move the unchecked loader to queries.py",
     ),
-    Exception_("size", "mainport/imaging/sim2/cargo.py", "lines", "debt: split along its seams"),
-    Exception_("size", "mainport/imaging/sim2/container.py", "lines", "debt: split along its seams"),
-    Exception_("size", "mainport/world/engine.py", "lines", "debt: split along its seams"),
-    Exception_("size", "mainport/world/trade.py", "lines", "debt: split along its seams"),
+    Exception_("size", "mainport/imaging/sim2/cargo.py", "lines", SIZE_DEBT),
+    Exception_("size", "mainport/imaging/sim2/container.py", "lines", SIZE_DEBT),
+    Exception_("size", "mainport/world/engine.py", "lines", SIZE_DEBT),
 )
 
 

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from mainport.world import traces
+from mainport.world.commodities import COMMODITIES, DESC_OF, KG_OF, commodity_index
 from mainport.world.config import CAPACITY_SHARE, DUTCH_HUBS, DUTCH_SEA_HUBS, NEIGHBOUR_HUBS, WorldConfig
 from mainport.world.enforcement import (
     DECLARATION_COLUMNS,
@@ -54,15 +55,11 @@ from mainport.world.smuggling import (
     tip_probability,
 )
 from mainport.world.trade import (
-    COMMODITIES,
     DAY,
-    DESC_OF,
     HOUR,
-    KG_OF,
     Columns,
     ContainerNumbers,
     air_rows,
-    commodity_index,
     lane_countries,
     sea_rows,
     truck_rows,

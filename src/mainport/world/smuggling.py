@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from mainport.world.commodities import COMMODITIES
 from mainport.world.config import ATTEMPTS_PER_YEAR, INBOUND_HUBS, NEIGHBOUR_HUBS, TRAIT_SENSITIVITY
 from mainport.world.parties import PartyBook
-from mainport.world.trade import COMMODITIES
 
 # Size of a load, kg: lognormal (median, sigma) per method. Door bags and reefer units hold tens of kilos;
 # cargo and bulk cover loads run to tonnes (Rotterdam 2023: 81 finds <100 kg, 13 >1,000 kg).

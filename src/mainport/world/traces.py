@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 
 from mainport.reference.containers import SIZE_TYPES
+from mainport.world.commodities import PKG_TYPE_OF
 from mainport.world.network import hub_terminals
-from mainport.world.trade import DAY, HOUR, PKG_TYPE_OF
+from mainport.world.trade import DAY, HOUR
 
 if TYPE_CHECKING:
     from mainport.world.engine import DayState, World
