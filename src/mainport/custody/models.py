@@ -231,8 +231,9 @@ class TerminalInstruction(Base):
 class AccessSuspension(Base):
     """Someone the gate must refuse (a driver or pass id), and why: a lapsed screening or a port ban.
 
-    Written by the screening domain (`custody.suspensions`); read by every gate check, so a change takes effect
-    on the next presentation. In force while `since <= now < until` (no `until`: open-ended) and not lifted."""
+    Written by the screening domain (`custody.suspensions`); read by every gate check, so a change takes
+    effect on the next presentation. In force while `since <= now < until` (no `until`: open-ended) and not
+    lifted."""
 
     __tablename__ = "access_suspension"
     __table_args__ = (Index("ix_access_suspension_subject", "subject"),)
